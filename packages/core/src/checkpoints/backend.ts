@@ -1,0 +1,63 @@
+/**
+ * What an adapter implements for run-once checkpoints: storage primitives over one record per
+ * key. Validation, times, expiry rules and errors live in ./store.ts.
+ */
+import type { NormalizedCheckpointKey } from './types.js';
+
+/**
+ * The stored form. A completed checkpoint has no `claim`; a claimed key in progress has one and
+ * its `expiryMs` is the lease deadline. A record is live while `expiryMs > now`.
+ */
+export interface CheckpointRecord {
+  readonly key: NormalizedCheckpointKey;
+  readonly creationMs: number;
+  readonly expiryMs: number;
+  readonly claim?: { readonly owner: string; readonly token: string } | undefined;
+}
+
+export type RunOnceOutcome<T> =
+  | { readonly ran: true; readonly value: T }
+  | { readonly ran: false; readonly existing: CheckpointRecord };
+
+export interface UniquifierPage {
+  /** Exclusive lower bound (byte-wise); null for the first page. */
+  readonly after: string | null;
+  readonly limit: number;
+}
+
+export interface CheckpointBackend<Tx> {
+  /** The stored record, live or not, or null. */
+  read(key: NormalizedCheckpointKey): Promise<CheckpointRecord | null>;
+  /**
+   * One atomic step: unless a record live at `nowMs` exists for the key, write `record`
+   * (replacing an expired one) and return null; otherwise write nothing and return the live one.
+   */
+  insertUnlessLive(record: CheckpointRecord, nowMs: number): Promise<CheckpointRecord | null>;
+  /**
+   * One atomic step: if the stored record is a claim with `token`, replace it by `next` (delete
+   * it when `next` is null) and return true; otherwise write nothing and return false.
+   */
+  replaceClaim(
+    key: NormalizedCheckpointKey,
+    token: string,
+    next: CheckpointRecord | null,
+  ): Promise<boolean>;
+  /** insertUnlessLive inside the caller's transaction; a live record fails it with `alreadyExists(live)`. */
+  insertIn(tx: Tx, record: CheckpointRecord, nowMs: number): void | Promise<void>;
+  /** See CheckpointStore.runOnce; `transactionalRunOnce` implements it over read/write-in-tx. */
+  runOnce<T>(
+    record: CheckpointRecord,
+    nowMs: number,
+    work: (tx: Tx) => Promise<T>,
+  ): Promise<RunOnceOutcome<T>>;
+  /** Completed (unclaimed) records live at `nowMs`, uniquifiers in byte-wise order. */
+  liveUniquifiers(
+    prefix: Omit<NormalizedCheckpointKey, 'uniquifier'>,
+    nowMs: number,
+    page: UniquifierPage,
+  ): Promise<string[]>;
+  /** Deletes every record with `expiryMs <= nowMs`; returns how many. */
+  purgeExpired(nowMs: number): Promise<number>;
+  readAll(): Promise<CheckpointRecord[]>;
+  replaceAll(records: readonly CheckpointRecord[]): Promise<void>;
+}

@@ -1,0 +1,155 @@
+/**
+ * The conformance harness: what a target provides, what each case receives, and a runner that
+ * works with or without vitest's describe/it (the suite's own mutation tests run cases directly).
+ */
+import type { Adapter } from '../adapter.js';
+import type { Clock } from '../clock.js';
+import { ManualClock } from './manual-clock.js';
+
+export interface ConformanceProbe<Tx> {
+  /** Writes `value` under `key` in the user's own storage, inside the adapter transaction `tx`. */
+  writeInTx(tx: Tx, key: string, value: string): void | Promise<void>;
+  /** Reads what writeInTx committed, or null. */
+  read(adapter: Adapter<Tx>, key: string): Promise<string | null>;
+}
+
+export interface ConformanceTarget<Tx, A extends Adapter<Tx> = Adapter<Tx>> {
+  readonly name: string;
+  /** A fresh adapter on its own, isolated store (own file, database, namespace or key prefix), set up. */
+  create(options: { readonly clock: Clock }): Promise<A>;
+  /** A second adapter on `adapter`'s store, as another process would open it. */
+  reopen(adapter: A, options: { readonly clock: Clock }): Promise<Adapter<Tx>>;
+  /** Removes what create() made (after close()). */
+  destroy?(adapter: A): Promise<void>;
+  readonly probe: ConformanceProbe<Tx>;
+  /** Case id (or id prefix ending in "/") → the reason it is skipped. Skips are listed in the output. */
+  readonly skip?: Readonly<Record<string, string>>;
+  /** Adapters racing each other in concurrency cases; default 4. */
+  readonly concurrency?: number;
+}
+
+export interface CaseContext<Tx> {
+  readonly clock: ManualClock;
+  readonly probe: ConformanceProbe<Tx>;
+  readonly concurrency: number;
+  /** A fresh adapter, closed and destroyed after the case. */
+  adapter(): Promise<Adapter<Tx>>;
+  /** Another "process" on the same store, closed after the case. */
+  reopen(adapter: Adapter<Tx>): Promise<Adapter<Tx>>;
+  /** Runs `cleanup` after the case, before adapters close (stop groups, abort watchers). */
+  defer(cleanup: () => unknown): void;
+}
+
+export interface ConformanceCase {
+  /** Stable id, "<primitive>/<topic>/<what>", for skips and for finding the case from SPEC.md. */
+  readonly id: string;
+  /** The SPEC sentence the case proves. */
+  readonly spec: string;
+  readonly timeoutMs?: number;
+  /** Cases never look inside Tx: they only hand it to the probe. */
+  run(ctx: CaseContext<unknown>): Promise<void>;
+}
+
+export const DEFAULT_CASE_TIMEOUT_MS = 60_000;
+
+// biome-ignore lint/suspicious/noExplicitAny: the harness never looks inside a target's adapter type
+type AnyTarget = ConformanceTarget<any, any>;
+
+export function skipReason(target: AnyTarget, id: string): string | null {
+  for (const [pattern, reason] of Object.entries(target.skip ?? {})) {
+    if (pattern === id || (pattern.endsWith('/') && id.startsWith(pattern))) return reason;
+  }
+  return null;
+}
+
+/** Runs one case against the target with a fresh clock; always cleans up. */
+export async function runCase<Tx, A extends Adapter<Tx>>(
+  target: ConformanceTarget<Tx, A>,
+  testCase: ConformanceCase,
+): Promise<void> {
+  const clock = new ManualClock();
+  const created: A[] = [];
+  const reopened: Adapter<Tx>[] = [];
+  const deferred: (() => unknown)[] = [];
+  const ctx: CaseContext<Tx> = {
+    clock,
+    probe: target.probe,
+    concurrency: target.concurrency ?? 4,
+    async adapter() {
+      const adapter = await target.create({ clock: clock.now });
+      created.push(adapter);
+      return adapter;
+    },
+    async reopen(adapter) {
+      const other = await target.reopen(adapter as A, { clock: clock.now });
+      reopened.push(other);
+      return other;
+    },
+    defer(cleanup) {
+      deferred.push(cleanup);
+    },
+  };
+  try {
+    await testCase.run(ctx as CaseContext<unknown>);
+  } finally {
+    const failures: unknown[] = [];
+    const attempt = async (step: () => unknown): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    for (const cleanup of deferred.reverse()) await attempt(cleanup);
+    for (const adapter of reopened.reverse()) await attempt(() => adapter.close());
+    for (const adapter of created.reverse()) {
+      await attempt(() => adapter.close());
+      if (target.destroy) await attempt(() => target.destroy?.(adapter));
+    }
+    if (failures.length > 0) {
+      // A cleanup failure must not hide the case's own result, but it must not pass silently.
+      console.warn(`conformance ${target.name} ${testCase.id}: cleanup failed:`, failures[0]);
+    }
+  }
+}
+
+export interface CaseResult {
+  readonly id: string;
+  readonly outcome: 'passed' | 'failed' | 'skipped';
+  readonly error?: unknown;
+  readonly reason?: string;
+}
+
+/** Runs cases one after another without a test framework; for tools and for the suite's own mutation tests. */
+export async function runCases<Tx, A extends Adapter<Tx>>(
+  target: ConformanceTarget<Tx, A>,
+  cases: readonly ConformanceCase[],
+): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const testCase of cases) {
+    const reason = skipReason(target, testCase.id);
+    if (reason !== null) {
+      results.push({ id: testCase.id, outcome: 'skipped', reason });
+      continue;
+    }
+    try {
+      await withTimeout(
+        runCase(target, testCase),
+        testCase.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS,
+        testCase.id,
+      );
+      results.push({ id: testCase.id, outcome: 'passed' });
+    } catch (error) {
+      results.push({ id: testCase.id, outcome: 'failed', error });
+    }
+  }
+  return results;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,87 @@
+/**
+ * @checkpointkit/core/conformance — the specification you can run. Every adapter, ours or a
+ * user's, passes `runConformance` against its real backend:
+ *
+ *   import { runConformance } from '@checkpointkit/core/conformance';
+ *   runConformance({ name, create, reopen, destroy, probe });
+ *
+ * Each case names the SPEC.md sentence it proves; skipped cases state their reason.
+ */
+import { afterAll, describe, it } from 'vitest';
+import type { Adapter } from '../adapter.js';
+import { checkpointCases } from './cases/checkpoints.js';
+import { generalCases } from './cases/general.js';
+import { groupCases } from './cases/groups.js';
+import { nodeCases } from './cases/nodes.js';
+import { operationCases } from './cases/operations.js';
+import { sessionCases } from './cases/sessions.js';
+import {
+  type ConformanceCase,
+  type ConformanceTarget,
+  DEFAULT_CASE_TIMEOUT_MS,
+  runCase,
+  skipReason,
+} from './harness.js';
+
+export type {
+  CaseContext,
+  CaseResult,
+  ConformanceCase,
+  ConformanceProbe,
+  ConformanceTarget,
+} from './harness.js';
+export { runCase, runCases } from './harness.js';
+export { ManualClock } from './manual-clock.js';
+export { type Ts, tableEntries, toHlc, type WindowTableCase, windowTable } from './window-table.js';
+
+/** Every case, grouped by the SPEC section it proves. */
+export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase[]>> = {
+  '§0 rules that hold everywhere': generalCases,
+  '§1 run-once checkpoints': checkpointCases,
+  '§2 operation checkpoints': operationCases,
+  '§3 checkpoint groups': groupCases,
+  '§4 commit sessions': sessionCases,
+  '§5 sharded node state': nodeCases,
+};
+
+export const conformanceCases: readonly ConformanceCase[] = Object.values(conformanceSuites).flat();
+
+/** Registers the whole suite with vitest: one describe per SPEC section, one it per case. */
+export function runConformance<Tx, A extends Adapter<Tx> = Adapter<Tx>>(
+  target: ConformanceTarget<Tx, A>,
+): void {
+  const skipped: string[] = [];
+  const unknown = Object.keys(target.skip ?? {}).filter(
+    (pattern) =>
+      !conformanceCases.some(
+        (c) => c.id === pattern || (pattern.endsWith('/') && c.id.startsWith(pattern)),
+      ),
+  );
+  if (unknown.length > 0)
+    throw new Error(
+      `runConformance(${target.name}): skip patterns match no case: ${unknown.join(', ')}`,
+    );
+  describe(`checkpointkit conformance: ${target.name}`, () => {
+    for (const [section, list] of Object.entries(conformanceSuites)) {
+      describe(section, () => {
+        for (const testCase of list) {
+          const title = `${testCase.spec} [${testCase.id}]`;
+          const reason = skipReason(target, testCase.id);
+          if (reason !== null) {
+            skipped.push(`${testCase.id}: ${reason}`);
+            it.skip(`${title} — skipped: ${reason}`, () => {});
+            continue;
+          }
+          it(title, () => runCase(target, testCase), testCase.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS);
+        }
+      });
+    }
+    afterAll(() => {
+      if (skipped.length > 0) {
+        console.info(
+          `checkpointkit conformance (${target.name}) skipped ${skipped.length} case(s):\n  ${skipped.join('\n  ')}`,
+        );
+      }
+    });
+  });
+}

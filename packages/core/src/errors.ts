@@ -1,0 +1,167 @@
+/**
+ * Every error checkpointkit raises. Adapters translate driver errors into these in one place
+ * each; callers switch on `code` (stable strings) or `instanceof`.
+ */
+
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'ALREADY_EXISTS'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'TRANSACTION_ABORTED'
+  | 'TIMESTAMP_REGRESSION'
+  | 'IDEMPOTENCY_KEY_MISMATCH'
+  | 'LEASE_LOST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'CORRUPT_STATE'
+  | 'SCHEMA_NOT_READY'
+  | 'SESSION_STATE'
+  | 'BACKEND';
+
+export interface ErrorOptions {
+  readonly cause?: unknown;
+  readonly retryable?: boolean;
+}
+
+export class CheckpointKitError extends Error {
+  readonly code: ErrorCode;
+  /** True when the same call may succeed if simply tried again later. */
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A user-supplied value breaks a rule; `field` names it. Nothing was written. */
+export class ValidationError extends CheckpointKitError {
+  readonly field: string;
+  constructor(field: string, problem: string, options: ErrorOptions = {}) {
+    super('VALIDATION', `invalid ${field}: ${problem}`, options);
+    this.field = field;
+  }
+}
+
+/** The record exists (and is live); `existing` carries it. */
+export class AlreadyExistsError<R = unknown> extends CheckpointKitError {
+  readonly existing: R;
+  constructor(message: string, existing: R, options: ErrorOptions = {}) {
+    super('ALREADY_EXISTS', message, options);
+    this.existing = existing;
+  }
+}
+
+export class NotFoundError extends CheckpointKitError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+/** Optimistic concurrency gave up after its bounded attempts. Safe to retry the whole call. */
+export class ConflictError extends CheckpointKitError {
+  readonly expected: unknown;
+  readonly actual: unknown;
+  readonly attempts: number;
+  constructor(
+    message: string,
+    details: { expected?: unknown; actual?: unknown; attempts: number },
+    options: ErrorOptions = {},
+  ) {
+    super('CONFLICT', message, { retryable: true, ...options });
+    this.expected = details.expected;
+    this.actual = details.actual;
+    this.attempts = details.attempts;
+  }
+}
+
+/**
+ * A backend transaction was aborted by a concurrent one (Spanner ABORTED, Datastore contention,
+ * Redis WATCH failure, SQLITE_BUSY). Adapters throw it from their error translation; the core
+ * retry policy retries it and, when attempts run out, surfaces a ConflictError instead.
+ */
+export class TransactionAbortedError extends CheckpointKitError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('TRANSACTION_ABORTED', message, { retryable: true, ...options });
+  }
+}
+
+export class TimestampRegressionError extends CheckpointKitError {
+  readonly partition: string;
+  readonly proposed: string;
+  readonly current: string;
+  constructor(details: { partition: string; proposed: string; current: string }) {
+    super(
+      'TIMESTAMP_REGRESSION',
+      `timestamp ${details.proposed} for partition ${JSON.stringify(details.partition)} is below its maximum ${details.current}`,
+    );
+    this.partition = details.partition;
+    this.proposed = details.proposed;
+    this.current = details.current;
+  }
+}
+
+export class IdempotencyKeyMismatchError extends CheckpointKitError {
+  /** Hex of the key of the unfinished session. */
+  readonly openKey: string;
+  /** Hex of the key that was asked for. */
+  readonly requestedKey: string;
+  constructor(details: { openKey: string; requestedKey: string }) {
+    super(
+      'IDEMPOTENCY_KEY_MISMATCH',
+      `session ${details.openKey} is unfinished; cannot use key ${details.requestedKey} until it is recovered`,
+    );
+    this.openKey = details.openKey;
+    this.requestedKey = details.requestedKey;
+  }
+}
+
+/** A writer holding an outdated (or no) lease token was fenced out. */
+export class LeaseLostError extends CheckpointKitError {
+  readonly resource: string;
+  constructor(resource: string, problem: string) {
+    super('LEASE_LOST', `lease on ${resource} lost: ${problem}`);
+    this.resource = resource;
+  }
+}
+
+export class PayloadTooLargeError extends CheckpointKitError {
+  readonly field: string;
+  readonly size: number;
+  readonly limit: number;
+  constructor(field: string, size: number, limit: number) {
+    super('PAYLOAD_TOO_LARGE', `${field} is ${size} bytes; the limit is ${limit}`);
+    this.field = field;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** Stored state failed its length or checksum check on reassembly. */
+export class CorruptStateError extends CheckpointKitError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('CORRUPT_STATE', message, options);
+  }
+}
+
+export class SchemaNotReadyError extends CheckpointKitError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('SCHEMA_NOT_READY', message, options);
+  }
+}
+
+/** A session call out of order: set() with no session open, begin() twice, commit() without begin(). */
+export class SessionStateError extends CheckpointKitError {
+  constructor(message: string) {
+    super('SESSION_STATE', message);
+  }
+}
+
+/** A driver error with no more specific meaning; `cause` holds the original. */
+export class BackendError extends CheckpointKitError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('BACKEND', message, options);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * What an adapter implements for node state. A node is a root record plus immutable shards:
+ *
+ *   root   (id) → generation, shard hashes in order, byte length, sha256 of the whole
+ *   shard  (id, sha256 hex) → bytes, stampMs (when last written or last dropped by a root)
+ *
+ * Shards are written before the root that references them, so a reader that sees a root finds
+ * its shards. `cleanShards` deletes shards that the current root does not reference and whose
+ * stamp is old, in one step with the root read; re-stamping dropped shards at commit keeps
+ * them for readers of the previous generation for the whole grace period.
+ */
+export interface NodeRoot {
+  readonly id: string;
+  readonly generation: number;
+  readonly shards: readonly string[];
+  readonly byteLength: number;
+  readonly sha256: string;
+}
+
+export interface ShardWrite {
+  readonly hash: string;
+  readonly bytes: Uint8Array;
+}
+
+export type CommitRootOutcome =
+  | { readonly committed: true }
+  | { readonly committed: false; readonly actual: number | null };
+
+export interface NodeBackend<Tx> {
+  /** The largest shard one record can hold on this backend. */
+  readonly maxShardBytes: number;
+  readRoot(id: string): Promise<NodeRoot | null>;
+  /** The requested shards that exist; missing ones are absent from the map. */
+  readShards(id: string, hashes: readonly string[]): Promise<Map<string, Uint8Array>>;
+  /** Upserts shards (content-addressed: same hash, same bytes) with stamp `nowMs`. */
+  writeShards(id: string, shards: readonly ShardWrite[], nowMs: number): Promise<void>;
+  /**
+   * One transaction: if the stored root's generation is `expectedGeneration` (null: no root may
+   * exist), store `root`, stamp the `retired` shards with `nowMs`, run `onCommit(tx)`; otherwise
+   * write nothing and report the actual generation (null if no root).
+   */
+  commitRoot(
+    id: string,
+    expectedGeneration: number | null,
+    root: NodeRoot,
+    retired: readonly string[],
+    nowMs: number,
+    onCommit: ((tx: Tx) => Promise<void>) | undefined,
+  ): Promise<CommitRootOutcome>;
+  /** Deletes the root, then every shard of the id. */
+  deleteNode(id: string): Promise<void>;
+  listIds(): Promise<string[]>;
+  /** See above; returns how many shards were deleted. */
+  cleanShards(id: string, stampBeforeMs: number): Promise<number>;
+}
