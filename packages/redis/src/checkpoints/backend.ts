@@ -1,0 +1,195 @@
+/**
+ * Run-once checkpoints on Redis (CheckpointBackend). The records of one (project, resourceId,
+ * processId) are the fields of one hash under the resource's hash tag, indexed by a ZSET for
+ * byte-wise paging; see README.md, "Key layout". Round trips: exists 1 (HGET); insert,
+ * tryInsert and claim 1 (checkpoint-insert); runOnce 1 when the key is live (HGET), else 2
+ * (HGET, then commit-unit with the user's commands).
+ */
+import {
+  type CheckpointBackend,
+  type CheckpointRecord,
+  isLive,
+  type NormalizedCheckpointKey,
+  type RunOnceOutcome,
+  retryAborted,
+} from '@checkpointkit/core';
+import { boundedMap } from '../bounded-map.js';
+import type { RedisContext } from '../context.js';
+import { redisCall } from '../errors.js';
+import { checkpointInsert } from '../lua/checkpoint-insert.js';
+import { checkpointLivePage } from '../lua/checkpoint-live-page.js';
+import { checkpointPurge } from '../lua/checkpoint-purge.js';
+import { checkpointReplaceClaim } from '../lua/checkpoint-replace-claim.js';
+import { UNIQUIFIER_SCAN_BUDGET } from '../options.js';
+import { scanKeys, unlinkKeys } from '../scan.js';
+import type { CheckpointGuard } from '../tx/guards.js';
+import { bindAnchor, type RedisTx, unitOf } from '../tx/tx.js';
+import { decodeRecordValue, encodeRecordValue, gcTtlMs, newNonce } from './record.js';
+
+/** Larger than any adapter-clock time: "nothing is live", for setForTesting's writes. */
+const END_OF_TIME_MS = Number.MAX_SAFE_INTEGER;
+
+export function redisCheckpoints(context: RedisContext): CheckpointBackend<RedisTx> {
+  const { client, scripts, layout, units, options } = context;
+  type Where = Pick<NormalizedCheckpointKey, 'project' | 'resourceId' | 'processId'>;
+  const recordsOf = (k: Where): string =>
+    layout.checkpointRecords(k.project, k.resourceId, k.processId);
+  const indexOf = (k: Where): string =>
+    layout.checkpointIndex(k.project, k.resourceId, k.processId);
+
+  async function read(key: NormalizedCheckpointKey): Promise<CheckpointRecord | null> {
+    const value = await redisCall('checkpoint read', () =>
+      client.hget(recordsOf(key), key.uniquifier),
+    );
+    return value === null ? null : decodeRecordValue(key, value);
+  }
+
+  function guard(
+    record: CheckpointRecord,
+    nowMs: number,
+    nonce: string,
+    own: boolean,
+  ): CheckpointGuard {
+    return {
+      kind: 'checkpoint',
+      records: recordsOf(record.key),
+      index: indexOf(record.key),
+      record,
+      value: encodeRecordValue(record, nonce),
+      nowMs,
+      gcTtlMs: gcTtlMs(record, nowMs, options.gcGraceMs),
+      own,
+    };
+  }
+
+  async function insert(record: CheckpointRecord, nowMs: number): Promise<CheckpointRecord | null> {
+    const live = await scripts.run(
+      checkpointInsert,
+      [recordsOf(record.key), indexOf(record.key)],
+      [
+        record.key.uniquifier,
+        nowMs,
+        encodeRecordValue(record, newNonce()),
+        gcTtlMs(record, nowMs, options.gcGraceMs),
+      ],
+    );
+    return live === null ? null : decodeRecordValue(record.key, String(live));
+  }
+
+  const recordsKeys = (what: string): Promise<string[]> =>
+    scanKeys(client, layout.checkpointRecordsPattern, what);
+
+  return {
+    read,
+
+    insertUnlessLive: insert,
+
+    async replaceClaim(key, token, next) {
+      const nonce = newNonce();
+      const replaced = await scripts.run(
+        checkpointReplaceClaim,
+        [recordsOf(key), indexOf(key)],
+        [
+          key.uniquifier,
+          token,
+          next ? encodeRecordValue(next, nonce) : '',
+          next ? gcTtlMs(next, options.clock(), options.gcGraceMs) : 0,
+          nonce,
+        ],
+      );
+      return replaced === 1;
+    },
+
+    insertIn(tx, record, nowMs) {
+      const state = unitOf(tx, units.context);
+      bindAnchor(state, layout.checkpointTag(record.key.project, record.key.resourceId));
+      state.guards.push(guard(record, nowMs, state.nonce, false));
+    },
+
+    async runOnce<T>(
+      record: CheckpointRecord,
+      nowMs: number,
+      work: (tx: RedisTx) => Promise<T>,
+    ): Promise<RunOnceOutcome<T>> {
+      // The check that spares `work` when the key is live: one HGET. The commit re-checks.
+      const existing = await read(record.key);
+      if (existing && isLive(existing, nowMs)) return { ran: false, existing };
+      const tag = layout.checkpointTag(record.key.project, record.key.resourceId);
+      return retryAborted('runOnce', options.retry, async (): Promise<RunOnceOutcome<T>> => {
+        const { state, tx } = units.open(tag);
+        state.guards.push(guard(record, nowMs, state.nonce, true));
+        let value: T;
+        try {
+          value = await work(tx);
+        } catch (error) {
+          units.abandon(state);
+          throw error;
+        }
+        const outcome = await units.commit(state);
+        // Another process committed between our check and our commit: its work stands, ours is dropped.
+        if (outcome.kind === 'live')
+          return { ran: false, existing: decodeRecordValue(record.key, outcome.value) };
+        return { ran: true, value };
+      });
+    },
+
+    async liveUniquifiers(prefix, nowMs, page) {
+      const found: string[] = [];
+      let after = page.after;
+      for (;;) {
+        const [exhausted, last, piece] = (await scripts.run(
+          checkpointLivePage,
+          [recordsOf(prefix), indexOf(prefix)],
+          [
+            nowMs,
+            after === null ? '0' : '1',
+            after ?? '',
+            page.limit - found.length,
+            UNIQUIFIER_SCAN_BUDGET,
+          ],
+        )) as [number, string, string[]];
+        found.push(...piece);
+        if (exhausted === 1 || found.length >= page.limit) return found;
+        after = last;
+      }
+    },
+
+    async purgeExpired(nowMs) {
+      const counts = await boundedMap(await recordsKeys('purgeExpired'), 64, async (records) => {
+        const where = layout.parseCheckpointRecords(records) as Where;
+        return Number(await scripts.run(checkpointPurge, [records, indexOf(where)], [nowMs]));
+      });
+      return counts.reduce((sum, n) => sum + n, 0);
+    },
+
+    async readAll() {
+      const all = await boundedMap(await recordsKeys('readAllForTesting'), 64, async (records) => {
+        const where = layout.parseCheckpointRecords(records) as Where;
+        const fields = await redisCall('readAllForTesting', () => client.hgetall(records));
+        return Object.entries(fields).map(([uniquifier, value]) =>
+          decodeRecordValue({ ...where, uniquifier }, value),
+        );
+      });
+      return all.flat();
+    },
+
+    async replaceAll(records) {
+      const existing = await recordsKeys('setForTesting');
+      const indexes = existing.map((k) => indexOf(layout.parseCheckpointRecords(k) as Where));
+      await unlinkKeys(client, [...existing, ...indexes], 'setForTesting');
+      const nowMs = options.clock();
+      await boundedMap(records, 64, (record) =>
+        scripts.run(
+          checkpointInsert,
+          [recordsOf(record.key), indexOf(record.key)],
+          [
+            record.key.uniquifier,
+            END_OF_TIME_MS,
+            encodeRecordValue(record, newNonce()),
+            gcTtlMs(record, nowMs, options.gcGraceMs),
+          ],
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { defineScript } from '../scripts.js';
+import { checkpointRecordLua } from './checkpoint-record.js';
+
+export const checkpointReplaceClaim = defineScript(
+  'checkpoint-replace-claim',
+  `--[[ checkpoint-replace-claim: CheckpointBackend.replaceClaim (complete, renew, release).
+  KEYS[1]  records hash of (project, resourceId, processId)
+  KEYS[2]  its uniquifier index
+  ARGV[1]  uniquifier
+  ARGV[2]  the claim's token
+  ARGV[3]  the replacing record value, or '' to delete the record
+  ARGV[4]  GC ttl, ms (unused when deleting)
+  ARGV[5]  this call's nonce (also inside ARGV[3])
+  Returns 1 when the stored record was the claim with ARGV[2] and is now replaced (or was already
+  replaced by this same call: a resend), else 0, writing nothing.
+]]
+${checkpointRecordLua}
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored then return 0 end
+if record_token(stored) ~= ARGV[2] then
+  if record_nonce(stored) == ARGV[5] then return 1 end
+  return 0
+end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  keep_for(KEYS[1], ARGV[4])
+  keep_for(KEYS[2], ARGV[4])
+end
+return 1
+`,
+);

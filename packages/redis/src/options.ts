@@ -1,0 +1,69 @@
+/** createRedisAdapter's options and their defaults, in one place. */
+import {
+  type CommonAdapterOptions,
+  type ResolvedAdapterOptions,
+  requireKeyPrefix,
+  resolveAdapterOptions,
+  ValidationError,
+} from '@checkpointkit/core';
+
+export interface RedisAdapterOptions extends CommonAdapterOptions {
+  /**
+   * Every key starts with `<keyPrefix>:`; adapters with different prefixes share nothing.
+   * Letters, digits and `_ . : -`, at most 64 bytes. Default `"ck"`.
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Garbage collection only: a checkpoint record is left for Redis to expire (`PEXPIRE`) this
+   * long after its expiry. Expiry itself is always checked against the adapter clock, never by
+   * Redis. A claim whose lease ran out more than this long ago can no longer `complete`.
+   * Default one hour.
+   */
+  readonly gcGraceMs?: number;
+}
+
+export const DEFAULT_KEY_PREFIX = 'ck';
+export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
+/** Redis' default proto-max-bulk-len: no single value (an ARGV of a script) may be larger. */
+export const MAX_REDIS_PAYLOAD_BYTES = 512 * 1024 * 1024;
+
+/** Index entries one call of the uniquifier page script examines before it yields. */
+export const UNIQUIFIER_SCAN_BUDGET = 5000;
+/** SCAN's COUNT hint for the listings that walk the keyspace. */
+export const SCAN_COUNT = 1000;
+/** Shards are written and read in pipelined batches of at most this many… */
+export const SHARD_BATCH_COUNT = 128;
+/** …and at most this many bytes. */
+export const SHARD_BATCH_BYTES = 8 * 1024 * 1024;
+/** The largest shard the node store may ask for: one string value, far below Redis' 512 MiB. */
+export const MAX_SHARD_BYTES = 64 * 1024 * 1024;
+/** Attempts of a group summary whose reads saw a concurrent write (a seqlock retry). */
+export const SUMMARY_ATTEMPTS = 20;
+
+export interface ResolvedRedisOptions extends ResolvedAdapterOptions {
+  readonly keyPrefix: string;
+  readonly gcGraceMs: number;
+}
+
+export function resolveRedisOptions(options: RedisAdapterOptions = {}): ResolvedRedisOptions {
+  const common = resolveAdapterOptions(options);
+  if (common.maxPayloadBytes > MAX_REDIS_PAYLOAD_BYTES) {
+    throw new ValidationError(
+      'maxPayloadBytes',
+      `is ${common.maxPayloadBytes}; one Redis value holds at most ${MAX_REDIS_PAYLOAD_BYTES} bytes`,
+    );
+  }
+  return {
+    ...common,
+    keyPrefix: requireKeyPrefix('keyPrefix', options.keyPrefix ?? DEFAULT_KEY_PREFIX),
+    gcGraceMs: requireGraceMs(options.gcGraceMs ?? DEFAULT_GC_GRACE_MS),
+  };
+}
+
+// Core's requirePositiveInteger is not exported from @checkpointkit/core (see README, "Notes on core").
+function requireGraceMs(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ValidationError('gcGraceMs', `must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}

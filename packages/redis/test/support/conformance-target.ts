@@ -1,0 +1,44 @@
+/**
+ * The conformance target for one topology: create = a fresh adapter on its own client and key
+ * prefix (set up); reopen = a second adapter with the same prefix on a NEW connection it opens
+ * itself (another process); destroy = delete the prefix's keys on every master, then quit.
+ */
+import type { ConformanceTarget } from '@checkpointkit/core/conformance';
+import type { Cluster, Redis } from 'ioredis';
+import { createRedisAdapter, type RedisAdapter, type RedisTx } from '../../src/index.js';
+import {
+  connectionOf,
+  deletePrefix,
+  newClient,
+  readProbe,
+  type Topology,
+  uniquePrefix,
+} from './clients.js';
+
+export function conformanceTarget(topology: Topology): ConformanceTarget<RedisTx, RedisAdapter> {
+  const clients = new WeakMap<RedisAdapter, Redis | Cluster>();
+  return {
+    name: `redis ${topology}`,
+    async create({ clock }) {
+      const client = newClient(topology);
+      const adapter = createRedisAdapter({ client }, { clock, keyPrefix: uniquePrefix(topology) });
+      clients.set(adapter, client);
+      await adapter.setup();
+      return adapter;
+    },
+    async reopen(adapter, { clock }) {
+      return createRedisAdapter(connectionOf(topology), { clock, keyPrefix: adapter.keyPrefix });
+    },
+    async destroy(adapter) {
+      const client = clients.get(adapter);
+      if (!client) return;
+      // The adapter is closed by now, and it never closes a client it was given.
+      await deletePrefix(client, adapter.keyPrefix);
+      await client.quit();
+    },
+    probe: {
+      writeInTx: (tx, key, value) => tx.set(tx.key('probe', key), value),
+      read: (adapter, key) => readProbe(adapter as RedisAdapter, key),
+    },
+  };
+}

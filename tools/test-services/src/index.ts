@@ -1,0 +1,17 @@
+/**
+ * @checkpointkit/test-services (private): the real services that checkpointkit's tests, the
+ * demo's tests and the benchmarks start for themselves, on free loopback ports, and stop again.
+ * Nothing here depends on a server someone started by hand (such as a redis-server on 6379).
+ * Consumed as TypeScript source (vitest transforms it); never built, never published.
+ */
+export {
+  freePort,
+  HOST,
+  makeTempDir,
+  type RedisCluster,
+  RedisServer,
+  type RedisServerOptions,
+  rawCommand,
+  removeDir,
+  startCluster,
+} from './redis.js';
