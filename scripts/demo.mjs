@@ -1,23 +1,36 @@
 #!/usr/bin/env node
-// `pnpm demo`: runs the demo app once it exists (apps/demo, package @checkpointkit/demo).
+// `pnpm demo [options]`: builds the demo app and the packages it uses (turbo, cached after the
+// first time), then runs it in this process's terminal with the options as given. The demo is
+// apps/demo (package @checkpointkit/demo); `pnpm demo --help` lists its options.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-if (!existsSync(join(root, 'apps', 'demo', 'package.json'))) {
-  console.log('checkpointkit: the demo (apps/demo) is not here yet; it comes with its own issue.');
-  process.exit(0);
-}
-
-const result = spawnSync(
+// Quiet unless it fails: with --json, stdout is the summary and nothing else.
+const build = spawnSync(
   'pnpm',
-  ['--filter', '@checkpointkit/demo', 'start', ...process.argv.slice(2)],
+  ['exec', 'turbo', 'run', 'build', '--filter=@checkpointkit/demo...', '--output-logs=errors-only'],
   {
     cwd: root,
-    stdio: 'inherit',
+    encoding: 'utf8',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' },
   },
 );
-process.exit(result.status ?? 1);
+if (build.status !== 0) {
+  process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}`);
+  console.error('checkpointkit demo: the build failed (see above)');
+  process.exit(build.status ?? 1);
+}
+
+const demo = spawnSync(
+  process.execPath,
+  [join(root, 'apps', 'demo', 'dist', 'main.js'), ...process.argv.slice(2)],
+  // The demo resolves relative paths (--data-dir, the default ./.demo-data) against INIT_CWD, which
+  // pnpm sets to where the user typed the command, or else against this same working directory.
+  { stdio: 'inherit' },
+);
+// A signal (--crash-after kills the demo with SIGKILL) becomes the shell's 128 + signal number.
+process.exit(demo.signal ? 128 + (constants.signals[demo.signal] ?? 0) : (demo.status ?? 1));

@@ -1,0 +1,143 @@
+// The demo as a user runs it: the built program in a child process, killed with SIGKILL at
+// several points — by its own --crash-after right after a durable step, and from outside at a
+// random moment (inside a transaction, a script, a write) — and run again each time. The run that
+// finally completes must report exactly what one uninterrupted run reports: the totals of every
+// store, the number of orders applied, the node state's checksum and every session id.
+// Used by one test file per backend (crash-resume.<backend>.test.ts).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, it } from 'vitest';
+import { STEPS, type StepName } from '../../src/pipeline.js';
+import type { DemoSummary } from '../../src/summary.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** Small enough to run many times, large enough for dozens of windows and sharded node state. */
+const STREAM = ['--events', '1200', '--partitions', '5', '--seed', '3'];
+/** A restarted worker waits for the killed one's lease. */
+const LEASE = ['--lease-ms', '600'];
+/**
+ * Where the demo kills itself, one point per restart (counted from that restart): every kind of
+ * durable step at least once, including between the two participants of a commit session.
+ */
+const CRASH_PLAN: readonly (readonly [steps: number, kind: StepName | null])[] = [
+  [1, null],
+  [1, 'operation processing'],
+  [37, 'runOnce'],
+  [1, 'session begun'],
+  [2, 'session ledger committed'],
+  [3, 'session'],
+  [2, 'node state'],
+  [4, 'group commit'],
+  [5, 'operation applied'],
+  [1, 'operation compacted'],
+  [1, 'operation consumed'],
+  [150, null],
+  [1, 'operation done'],
+];
+/** Kills from outside, after a random delay, one per restart. */
+const OUTSIDE_KILLS = 3;
+
+interface Outcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runDemo(args: readonly string[], killAfterMs?: number): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [MAIN, ...STREAM, ...LEASE, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function summaryOf(outcome: Outcome): DemoSummary {
+  expect(outcome.code, outcome.stderr).toBe(0);
+  return JSON.parse(outcome.stdout) as DemoSummary;
+}
+
+/** Everything a run's summary reports about the result, without how many windows it took. */
+function result(summary: DemoSummary) {
+  return {
+    ok: summary.ok,
+    events: summary.events,
+    appliedEvents: summary.appliedEvents,
+    ledger: summary.ledger,
+    shops: summary.shops,
+    stateChecksum: summary.stateChecksum,
+    stateGeneration: summary.stateGeneration,
+    stateShards: summary.stateShards,
+    sessionIds: summary.sessionIds,
+    windows: summary.windows,
+  };
+}
+
+export interface Target {
+  readonly name: string;
+  /** The flags that put one run's state in one place. */
+  args(): string[];
+}
+
+/** The test, for one backend. */
+export function crashAndResume(target: Target): void {
+  beforeAll(() => {
+    if (!existsSync(MAIN)) {
+      throw new Error(
+        `${MAIN} is missing: build the demo first (pnpm --filter @checkpointkit/demo build)`,
+      );
+    }
+  });
+
+  it(`${target.name}: killed at ${CRASH_PLAN.length + OUTSIDE_KILLS} points and resumed, it ends exactly as an uninterrupted run`, async () => {
+    const uninterrupted = summaryOf(await runDemo([...target.args(), '--reset', '--json']));
+    expect(uninterrupted.ok).toBe(true);
+    expect(uninterrupted.appliedEvents).toBe(1200);
+    expect(uninterrupted.windows).toBeGreaterThan(10);
+    expect(uninterrupted.stateShards).toBeGreaterThan(5);
+
+    const crashedAt = new Set<string>();
+    let first = true;
+    for (const [steps, kind] of CRASH_PLAN) {
+      const crashed = await runDemo([
+        ...target.args(),
+        ...(first ? ['--reset'] : []),
+        '--crash-after',
+        String(steps),
+        ...(kind ? ['--crash-step', kind] : []),
+      ]);
+      first = false;
+      expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+      crashedAt.add(/crash: SIGKILL after step \d+ \((.+)\)/.exec(crashed.stderr)?.[1] ?? '?');
+    }
+    expect([...crashedAt].sort()).toEqual([...STEPS].sort());
+    for (let i = 0; i < OUTSIDE_KILLS; i++) {
+      const killed = await runDemo(target.args(), 200 + Math.floor(Math.random() * 600));
+      // A run that finished before its kill is fine too (then the next one resumes nothing).
+      if (killed.signal === null) expect(killed.code, killed.stderr).toBe(0);
+    }
+
+    const resumed = summaryOf(await runDemo([...target.args(), '--json']));
+    expect(result(resumed)).toEqual(result(uninterrupted));
+
+    // And a run after the end finds nothing left to do: same result again.
+    const again = summaryOf(await runDemo([...target.args(), '--json']));
+    expect(result(again)).toEqual(result(uninterrupted));
+  });
+}
