@@ -45,6 +45,7 @@ export type * from './checkpoints/types.js';
 export { type Clock, systemClock } from './clock.js';
 export * from './errors.js';
 export { checkAdvance, type GroupBackend } from './groups/backend.js';
+export { BACKGROUND_REFRESH_GAP_MS, DEFAULT_POLL_INTERVAL_MS } from './groups/group.js';
 export { canonicalGroupName, canonicalPartition } from './groups/names.js';
 export type * from './groups/types.js';
 export {
@@ -66,7 +67,13 @@ export {
   memoryBackends,
 } from './memory/adapter.js';
 export { MemoryStore, MemoryTx } from './memory/memory-store.js';
-export type { CommitRootOutcome, NodeBackend, NodeRoot, ShardWrite } from './nodes/backend.js';
+export type {
+  CommitRootOutcome,
+  NodeBackend,
+  NodeRoot,
+  NodeRootHead,
+  ShardWrite,
+} from './nodes/backend.js';
 export { jsonCodec } from './nodes/codec.js';
 export { type ShardSizes, shardBoundaries, shardSizes } from './nodes/shard-boundaries.js';
 export { assembleState, type StateBlob, splitState } from './nodes/state-blob.js';
@@ -114,5 +121,7 @@ export {
   requireBytes,
   requireKeyPrefix,
   requireName,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
   requireTablePrefix,
 } from './validation.js';

@@ -115,6 +115,30 @@ const mutants: Mutant[] = [
     }),
   },
   {
+    name: 'stale-root-head',
+    bug: 'the root head reports the first generation it saw, so a cache is never invalidated',
+    sections: ['nodes/'],
+    mustFail: [
+      'nodes/cache/hit-reads-root-only',
+      'nodes/run/fresh-state-per-attempt',
+      'nodes/run/conflict-after-max-attempts',
+    ],
+    patch: (b) => {
+      const first = new Map<string, { generation: number; sha256: string }>();
+      return {
+        ...b,
+        nodes: {
+          ...b.nodes,
+          readRootHead: async (id) => {
+            const head = await b.nodes.readRootHead?.(id);
+            if (head && !first.has(id)) first.set(id, head);
+            return first.get(id) ?? head ?? null;
+          },
+        },
+      };
+    },
+  },
+  {
     name: 'applies-twice',
     bug: "a dataset ignores its marker and applies a replayed session's changes again",
     sections: ['sessions/'],

@@ -3,6 +3,7 @@ import {
   type CommonAdapterOptions,
   type ResolvedAdapterOptions,
   requireKeyPrefix,
+  requirePositiveInteger,
   resolveAdapterOptions,
   ValidationError,
 } from '@checkpointkit/core';
@@ -56,14 +57,6 @@ export function resolveRedisOptions(options: RedisAdapterOptions = {}): Resolved
   return {
     ...common,
     keyPrefix: requireKeyPrefix('keyPrefix', options.keyPrefix ?? DEFAULT_KEY_PREFIX),
-    gcGraceMs: requireGraceMs(options.gcGraceMs ?? DEFAULT_GC_GRACE_MS),
+    gcGraceMs: requirePositiveInteger('gcGraceMs', options.gcGraceMs ?? DEFAULT_GC_GRACE_MS),
   };
-}
-
-// Core's requirePositiveInteger is not exported from @checkpointkit/core (see README, "Notes on core").
-function requireGraceMs(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ValidationError('gcGraceMs', `must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }

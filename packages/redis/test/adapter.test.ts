@@ -14,11 +14,11 @@ import { ManualClock } from '@checkpointkit/core/conformance';
 import { freePort, HOST } from '@checkpointkit/test-services';
 import { type Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newNonce } from '../src/checkpoints/record.js';
 import { createRedisAdapter, type RedisAdapter, type RedisTx } from '../src/index.js';
 import { keyLayout } from '../src/key-layout.js';
 import { checkpointInsert } from '../src/lua/checkpoint-insert.js';
 import { operationAppend } from '../src/lua/operation-append.js';
+import { newNonce } from '../src/nonce.js';
 import { ScriptRunner } from '../src/scripts.js';
 import { Units } from '../src/tx/unit.js';
 import {

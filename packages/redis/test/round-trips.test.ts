@@ -105,6 +105,8 @@ describe('commands the server received (own server, MONITOR)', () => {
     client: Redis,
     monitor: EventEmitter,
     work: () => Promise<unknown>,
+    /** Receives every counted command with its arguments. */
+    log: string[][] = [],
   ): Promise<Record<string, number>> {
     const address = /addr=(\S+)/.exec(String(await client.client('INFO')))?.[1];
     const marker = `end-${Math.random()}`;
@@ -120,7 +122,9 @@ describe('commands the server received (own server, MONITOR)', () => {
         return;
       }
       const name = (args[0] as string).toLowerCase();
-      if (name !== 'client') counts[name] = (counts[name] ?? 0) + 1;
+      if (name === 'client') return;
+      counts[name] = (counts[name] ?? 0) + 1;
+      log.push([name, ...args.slice(1)]);
     };
     monitor.on('monitor', onCommand);
     try {
@@ -160,6 +164,29 @@ describe('commands the server received (own server, MONITOR)', () => {
       await admin.script('FLUSH');
       expect(await sent(() => cp.insert(key('e'), TTL))).toEqual({ evalsha: 1, eval: 1 });
       expect(await sent(() => cp.insert(key('f'), TTL))).toEqual({ evalsha: 1 });
+    } finally {
+      await adapter.close();
+      await client.quit();
+      monitor.disconnect();
+      await admin.quit().catch(() => undefined);
+    }
+  });
+
+  it('a node get on a cache hit is one HMGET of the root head: no shard list, no shard', async () => {
+    const admin = new Redis(server.port, HOST);
+    const client = new Redis(server.port, HOST);
+    const monitor = await admin.monitor();
+    const adapter = createRedisAdapter({ client }, { keyPrefix: 'rt-nodes' });
+    try {
+      await adapter.setup();
+      const writer = adapter.nodes<string[]>({ shardBytes: 4096 }).for('pool');
+      await writer.create(Array.from({ length: 5000 }, (_, i) => `entry-${i}`));
+      const reader = adapter.nodes<string[]>({ shardBytes: 4096 }).new('pool');
+      await reader.get();
+      expect(reader.stats.shardReads).toBeGreaterThan(10);
+      const log: string[][] = [];
+      expect(await sentBy(client, monitor, () => reader.get(), log)).toEqual({ hmget: 1 });
+      expect(log[0]?.slice(2)).toEqual(['generation', 'sha256']);
     } finally {
       await adapter.close();
       await client.quit();

@@ -38,6 +38,8 @@ export function sqliteNodes(connection: SqliteConnection, t: TableNames): NodeBa
   const sql = {
     root: `SELECT id, generation, byte_length, sha256, shards FROM ${t.nodeRoots} WHERE id = @id`,
     generation: `SELECT generation FROM ${t.nodeRoots} WHERE id = @id`,
+    // sha256 precedes shards in the row, so the (long) shard list is not read.
+    head: `SELECT generation, sha256 FROM ${t.nodeRoots} WHERE id = @id`,
     createRoot: `INSERT INTO ${t.nodeRoots} (id, generation, byte_length, sha256, shards)
       VALUES (@id, @generation, @byteLength, @sha256, @shards) ON CONFLICT (id) DO NOTHING`,
     replaceRoot: `UPDATE ${t.nodeRoots}
@@ -71,6 +73,14 @@ export function sqliteNodes(connection: SqliteConnection, t: TableNames): NodeBa
       connection.read('nodes.readRoot', (db) => {
         const row = prepared(db, sql.root).get({ id }) as RootRow | undefined;
         return row ? toRoot(row) : null;
+      }),
+
+    readRootHead: (id) =>
+      connection.read('nodes.readRootHead', (db) => {
+        const row = prepared(db, sql.head).get({ id }) as
+          | Pick<RootRow, 'generation' | 'sha256'>
+          | undefined;
+        return row ? { generation: row.generation, sha256: row.sha256 } : null;
       }),
 
     readShards: (id, hashes) =>

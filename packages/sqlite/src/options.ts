@@ -2,6 +2,7 @@
 import {
   type CommonAdapterOptions,
   type ResolvedAdapterOptions,
+  requireNonNegativeInteger,
   requireTablePrefix,
   resolveAdapterOptions,
   ValidationError,
@@ -106,18 +107,11 @@ export function resolveSqliteOptions(options: SqliteAdapterOptions): ResolvedSql
   if (typeof path !== 'string' || path.length === 0 || path.includes('\u0000')) {
     throw new ValidationError('path', 'must be a non-empty file path or ":memory:"');
   }
-  const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs;
-  if (
-    typeof busyTimeoutMs !== 'number' ||
-    !Number.isSafeInteger(busyTimeoutMs) ||
-    busyTimeoutMs < 0 ||
-    busyTimeoutMs > MAX_BUSY_TIMEOUT_MS
-  ) {
-    throw new ValidationError(
-      'busyTimeoutMs',
-      `must be an integer from 0 to ${MAX_BUSY_TIMEOUT_MS}, got ${String(busyTimeoutMs)}`,
-    );
-  }
+  const busyTimeoutMs = requireNonNegativeInteger(
+    'busyTimeoutMs',
+    options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs,
+    MAX_BUSY_TIMEOUT_MS,
+  );
   const synchronous = options.synchronous ?? SQLITE_DEFAULTS.synchronous;
   if (synchronous !== 'full' && synchronous !== 'normal') {
     throw new ValidationError(

@@ -19,6 +19,12 @@ import type { CheckpointGroup, CheckpointGroups, GroupStartOptions } from './typ
 import { pruneCutoffs, resolvedWindow } from './window.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
+/**
+ * Background refreshes (after a local write, on a notification) start at most this often. A
+ * writer advancing many partitions, or a Redis group hearing its own pub/sub, would otherwise
+ * recompute the window once per write; watchers still see a change within this much time.
+ */
+export const BACKGROUND_REFRESH_GAP_MS = 20;
 
 export function createCheckpointGroups(backend: GroupBackend): CheckpointGroups {
   return {
@@ -56,7 +62,11 @@ class GroupRuntime implements CheckpointGroup {
   private readonly watchers = new Set<Watcher>();
   /** Refreshes run one after another so that each sees the writes that preceded its request. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** A background refresh is waiting (for its gap, or in the queue) and has not started. */
   private backgroundQueued = false;
+  private backgroundTimer: ReturnType<typeof setTimeout> | null = null;
+  /** performance.now() when the last background refresh started: a rate limit, not a stored time. */
+  private lastBackgroundAt = Number.NEGATIVE_INFINITY;
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   private stopped = false;
@@ -145,23 +155,40 @@ class GroupRuntime implements CheckpointGroup {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.backgroundTimer) clearTimeout(this.backgroundTimer);
     for (const w of this.watchers) w.wake?.();
     await this.unsubscribe?.();
     await this.queue;
   }
 
+  /**
+   * Coalesced: while one is waiting, further requests join it. It starts no sooner than
+   * BACKGROUND_REFRESH_GAP_MS after the previous one started, and after every refresh queued
+   * before it, so it sees the writes that asked for it.
+   */
   private refreshInBackground(): void {
     if (this.stopped || this.backgroundQueued) return;
     this.backgroundQueued = true;
-    this.queue = this.queue.then(async () => {
-      this.backgroundQueued = false;
-      if (this.stopped) return;
-      try {
-        await this.recompute();
-      } catch (error) {
-        this.onError?.(error);
-      }
-    });
+    const enqueue = (): void => {
+      this.backgroundTimer = null;
+      this.queue = this.queue.then(async () => {
+        this.backgroundQueued = false;
+        this.lastBackgroundAt = performance.now();
+        if (this.stopped) return;
+        try {
+          await this.recompute();
+        } catch (error) {
+          this.onError?.(error);
+        }
+      });
+    };
+    const waitMs = this.lastBackgroundAt + BACKGROUND_REFRESH_GAP_MS - performance.now();
+    if (waitMs <= 0) {
+      enqueue();
+      return;
+    }
+    this.backgroundTimer = setTimeout(enqueue, waitMs);
+    this.backgroundTimer.unref?.();
   }
 
   private async recompute(): Promise<HlcRange> {

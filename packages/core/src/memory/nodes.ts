@@ -31,6 +31,11 @@ export function memoryNodes(
   return {
     maxShardBytes: MEMORY_MAX_SHARD_BYTES,
     readRoot: (id) => store.read((rows) => rows.get<NodeRoot>(ROOTS, id) ?? null),
+    readRootHead: (id) =>
+      store.read((rows) => {
+        const root = rows.get<NodeRoot>(ROOTS, id);
+        return root ? { generation: root.generation, sha256: root.sha256 } : null;
+      }),
     readShards: (id, hashes) =>
       store.read((rows) => {
         const found = new Map<string, Uint8Array>();

@@ -17,6 +17,8 @@ export interface NodeRoot {
   readonly sha256: string;
 }
 
+export type NodeRootHead = Pick<NodeRoot, 'generation' | 'sha256'>;
+
 export interface ShardWrite {
   readonly hash: string;
   readonly bytes: Uint8Array;
@@ -30,6 +32,12 @@ export interface NodeBackend<Tx> {
   /** The largest shard one record can hold on this backend. */
   readonly maxShardBytes: number;
   readRoot(id: string): Promise<NodeRoot | null>;
+  /**
+   * Optional, and worth having where the shard list is large: the root's generation and sha256
+   * only, without the shard list. A store whose cache holds a generation asks this first, so a
+   * cache hit moves a few bytes however many shards the state spans.
+   */
+  readRootHead?(id: string): Promise<NodeRootHead | null>;
   /** The requested shards that exist; missing ones are absent from the map. */
   readShards(id: string, hashes: readonly string[]): Promise<Map<string, Uint8Array>>;
   /** Upserts shards (content-addressed: same hash, same bytes) with stamp `nowMs`. */

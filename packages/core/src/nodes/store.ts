@@ -17,7 +17,7 @@ import {
   requireObject,
   requirePositiveInteger,
 } from '../validation.js';
-import type { NodeBackend } from './backend.js';
+import type { NodeBackend, NodeRootHead } from './backend.js';
 import { jsonCodec } from './codec.js';
 import { type ShardSizes, shardSizes } from './shard-boundaries.js';
 import { assembleState, newShards, type StateBlob, splitState } from './state-blob.js';
@@ -218,11 +218,22 @@ class ShardedNodeStore<S, Tx> implements NodeStore<S, Tx> {
 
   /**
    * One small root read; shards only when the generation moved, and then only those this store
-   * does not hold already. A shard that vanished while the generation moved means a concurrent
-   * writer and clean(): read the new root and try again.
+   * does not hold already. With a cache, the small read is the root's head where the backend
+   * has one (the whole root, shard list included, only when the generation moved). A shard that
+   * vanished while the generation moved means a concurrent writer and clean(): read the new root
+   * and try again.
    */
   private async load(): Promise<StateBlob> {
     const { backend } = this.context;
+    if (this.cache && backend.readRootHead) {
+      const head = await backend.readRootHead(this.id);
+      this.counters.rootReads++;
+      if (!head) {
+        this.cache = null;
+        throw new NotFoundError(`node ${JSON.stringify(this.id)} does not exist`);
+      }
+      if (sameGeneration(this.cache.root, head)) return this.cache;
+    }
     for (let attempt = 1; ; attempt++) {
       const root = await backend.readRoot(this.id);
       this.counters.rootReads++;
@@ -231,12 +242,7 @@ class ShardedNodeStore<S, Tx> implements NodeStore<S, Tx> {
         throw new NotFoundError(`node ${JSON.stringify(this.id)} does not exist`);
       }
       const cached = this.cache;
-      if (
-        cached &&
-        cached.root.generation === root.generation &&
-        cached.root.sha256 === root.sha256
-      )
-        return cached;
+      if (cached && sameGeneration(cached.root, root)) return cached;
       const known = cached?.shards ?? new Map<string, Uint8Array>();
       const missing = [...new Set(root.shards)].filter((hash) => !known.has(hash));
       const fetched =
@@ -255,4 +261,9 @@ class ShardedNodeStore<S, Tx> implements NodeStore<S, Tx> {
       return this.cache;
     }
   }
+}
+
+/** The cached state is current: same generation and same content (a re-created id restarts at 1). */
+function sameGeneration(cached: NodeRootHead, stored: NodeRootHead): boolean {
+  return cached.generation === stored.generation && cached.sha256 === stored.sha256;
 }

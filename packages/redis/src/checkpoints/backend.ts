@@ -20,11 +20,12 @@ import { checkpointInsert } from '../lua/checkpoint-insert.js';
 import { checkpointLivePage } from '../lua/checkpoint-live-page.js';
 import { checkpointPurge } from '../lua/checkpoint-purge.js';
 import { checkpointReplaceClaim } from '../lua/checkpoint-replace-claim.js';
+import { newNonce } from '../nonce.js';
 import { UNIQUIFIER_SCAN_BUDGET } from '../options.js';
 import { scanKeys, unlinkKeys } from '../scan.js';
 import type { CheckpointGuard } from '../tx/guards.js';
 import { bindAnchor, type RedisTx, unitOf } from '../tx/tx.js';
-import { decodeRecordValue, encodeRecordValue, gcTtlMs, newNonce } from './record.js';
+import { decodeRecordValue, encodeRecordValue, gcTtlMs } from './record.js';
 
 /** Larger than any adapter-clock time: "nothing is live", for setForTesting's writes. */
 const END_OF_TIME_MS = Number.MAX_SAFE_INTEGER;

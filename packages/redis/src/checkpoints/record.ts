@@ -4,20 +4,14 @@
  *
  *   "<creationMs>:<expiryMs>:<nonce>:<token>:<owner>"     token and owner empty unless claimed
  *
- * The nonce is unique per write, so that a script resent after a lost reply recognises its own
+ * The nonce (../nonce.ts) is unique per write, so that a script resent after a lost reply recognises its own
  * record. The Lua side reads the same format (lua/checkpoint-record.ts).
  */
-import { randomBytes } from 'node:crypto';
 import {
   type CheckpointRecord,
   CorruptStateError,
   type NormalizedCheckpointKey,
 } from '@checkpointkit/core';
-
-/** 12 characters of base64url: never a ':'. */
-export function newNonce(): string {
-  return randomBytes(9).toString('base64url');
-}
 
 export function encodeRecordValue(record: CheckpointRecord, nonce: string): string {
   const claim = record.claim ? `${record.claim.token}:${record.claim.owner}` : ':';

@@ -77,6 +77,13 @@ export function redisNodes(context: RedisContext): NodeBackend<RedisTx> {
       } satisfies NodeRoot;
     },
 
+    async readRootHead(id) {
+      const [generation, sha256] = await redisCall('node root head read', () =>
+        client.hmget(layout.nodeRoot(id), 'generation', 'sha256'),
+      );
+      return generation === null ? null : { generation: Number(generation), sha256: sha256 ?? '' };
+    },
+
     async readShards(id, hashes) {
       const found = new Map<string, Uint8Array>();
       for (const batch of batches(hashes, () => 0)) {

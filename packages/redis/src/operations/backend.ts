@@ -14,7 +14,6 @@ import {
   type StoredOperationCheckpoint,
 } from '@checkpointkit/core';
 import { asBuffer, asBytes } from '../bytes.js';
-import { newNonce } from '../checkpoints/record.js';
 import type { RedisContext } from '../context.js';
 import { redisCall } from '../errors.js';
 import { nameInTag } from '../key-layout.js';
@@ -25,6 +24,7 @@ import { operationCompact } from '../lua/operation-compact.js';
 import { operationLatest } from '../lua/operation-latest.js';
 import { operationReleaseLease } from '../lua/operation-release-lease.js';
 import { operationRenewLease } from '../lua/operation-renew-lease.js';
+import { newNonce } from '../nonce.js';
 import { scanKeys } from '../scan.js';
 
 type Nullable = string | null;

@@ -4,9 +4,10 @@
  */
 import { alreadyExists, BackendError, type RetryPolicy, retryAborted } from '@checkpointkit/core';
 import { asBuffer } from '../bytes.js';
-import { decodeRecordValue, newNonce } from '../checkpoints/record.js';
+import { decodeRecordValue } from '../checkpoints/record.js';
 import { BARE_TRANSACTION_TAG } from '../key-layout.js';
 import { commitUnit } from '../lua/commit-unit.js';
+import { newNonce } from '../nonce.js';
 import type { ScriptArg, ScriptRunner } from '../scripts.js';
 import {
   type CheckpointGuard,
