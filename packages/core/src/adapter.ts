@@ -127,16 +127,24 @@ function closedError(name: string): BackendError {
   return new BackendError(`the ${name} adapter is closed`);
 }
 
-/** Every method of `backend` rejects with a BackendError once the adapter is closed. */
+/**
+ * Every method of `backend` rejects with a BackendError once the adapter is closed. The guarded
+ * methods are made once per method, not on every call: this sits on every hot path.
+ */
 function refuseAfterClose<B extends object>(backend: B, name: string, closed: () => boolean): B {
+  const guarded = new Map<PropertyKey, { method: unknown; guard: unknown }>();
   return new Proxy(backend, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
+      const known = guarded.get(property);
+      if (known?.method === value) return known.guard;
+      const guard = (...args: unknown[]) => {
         if (closed()) return Promise.reject(closedError(name));
         return value.apply(target, args);
       };
+      guarded.set(property, { method: value, guard });
+      return guard;
     },
   });
 }

@@ -74,10 +74,14 @@ export class SqliteConnection {
     this.gate = connectionGate(db);
   }
 
-  /** Synchronous reads outside a transaction (or inside the caller's own, if it is in one). */
+  /**
+   * Synchronous reads outside a transaction (or inside the caller's own, if it is in one). An
+   * idle connection gate means no transaction is open on the connection, and a synchronous read
+   * cannot interleave with one, so it runs at once; otherwise it waits for the open one to end.
+   */
   read<T>(what: string, work: (db: BetterSqlite3.Database) => T): Promise<T> {
     return retryAborted(what, this.retry, async () => {
-      if (holds(this.gate)) return this.attempt(work);
+      if (this.gate.idle || holds(this.gate)) return this.attempt(work);
       return withGates([this.gate], async () => this.attempt(work));
     });
   }

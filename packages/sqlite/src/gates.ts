@@ -29,6 +29,11 @@ export class Gate {
 
   constructor(private readonly onIdle: () => void = () => {}) {}
 
+  /** Nobody holds the gate or waits for it. */
+  get idle(): boolean {
+    return this.users === 0;
+  }
+
   /** Waits for the gate; resolves to the function that opens it again. */
   async enter(): Promise<() => void> {
     this.users++;

@@ -6,7 +6,8 @@
 import { type CheckpointGroup, hlcSortKey, rangeIncluding } from '@checkpointkit/core';
 import { createRedisAdapter } from '@checkpointkit/redis';
 import { countedRedisContender } from '../counting/redis-sides.js';
-import { historyTs, partitionNames, unappliedTail } from '../groups/history.js';
+import { buildHistories } from '../groups/build-histories.js';
+import { historyTs, partitionNames } from '../groups/history.js';
 import { PARKED_POLL_MS } from '../groups/parked-poll.js';
 import { bulkRedisHistory, verifyRedisBulkLayout } from '../groups/redis-history.js';
 import type { BenchProfile } from '../profile.js';
@@ -14,7 +15,7 @@ import type { ComparisonRow, Section } from '../report/results.js';
 import { maximumCostFactor } from '../report/targets.js';
 import type { BenchRedis } from '../services/redis-service.js';
 import { compareRow } from './comparison-row.js';
-import { historyLabel, historyNote, refreshWhy, roundNote } from './groups-text.js';
+import { historyLabel, refreshWhy, roundNote } from './groups-text.js';
 
 const KEY_PREFIX = 'bench-groups';
 
@@ -125,30 +126,13 @@ export async function groupsRedis(profile: BenchProfile, redis: BenchRedis): Pro
     });
     rows.push(roundRow);
 
-    const notes: string[] = [];
-    const histories = new Map<number, CheckpointGroup>();
-    for (const total of [profile.groupHistorySmall, profile.groupHistoryLarge]) {
-      const perPartition = Math.round(total / partitions.length);
-      const name = `bench-history-${total}`;
-      const group = await start(name);
-      const builtMs = performance.now();
-      await group.ensure(partitions);
-      await bulkRedisHistory(client, KEY_PREFIX, name, partitions, perPartition);
-      await unappliedTail(group, partitions, perPartition);
-      notes.push(
-        historyNote(
-          total,
-          perPartition,
-          partitions.length,
-          "written in bulk (batched ZADD into the adapter's keys)",
-          performance.now() - builtMs,
-          await group.refresh(),
-        ),
-      );
-      histories.set(total, group);
-    }
-    const small = histories.get(profile.groupHistorySmall) as CheckpointGroup;
-    const large = histories.get(profile.groupHistoryLarge) as CheckpointGroup;
+    const { small, large, notes } = await buildHistories(
+      profile,
+      partitions,
+      start,
+      (name, perPartition) => bulkRedisHistory(client, KEY_PREFIX, name, partitions, perPartition),
+      "written in bulk (batched ZADD into the adapter's keys)",
+    );
     const smallSide = await countedRedisContender(
       `checkpointkit refresh, ${historyLabel(profile.groupHistorySmall)} applied`,
       () => small.refresh(),

@@ -6,7 +6,8 @@
 import { type CheckpointGroup, rangeIncluding } from '@checkpointkit/core';
 import { requestsPerOp } from '../counting/requests-per-op.js';
 import { countStatements } from '../counting/sqlite-statements.js';
-import { historyTs, partitionNames, unappliedTail } from '../groups/history.js';
+import { buildHistories } from '../groups/build-histories.js';
+import { historyTs, partitionNames } from '../groups/history.js';
 import { PARKED_POLL_MS } from '../groups/parked-poll.js';
 import { bulkSqliteHistory, verifySqliteBulkLayout } from '../groups/sqlite-history.js';
 import type { BenchProfile } from '../profile.js';
@@ -20,7 +21,7 @@ import {
   sqlitePath,
 } from '../services/sqlite-files.js';
 import { compareRow } from './comparison-row.js';
-import { historyLabel, historyNote, refreshWhy, roundNote } from './groups-text.js';
+import { historyLabel, refreshWhy, roundNote } from './groups-text.js';
 
 function oursRound(group: CheckpointGroup, partitions: readonly string[]): () => Promise<unknown> {
   let step = 0;
@@ -127,30 +128,13 @@ export async function groupsSqlite(profile: BenchProfile, dir: string): Promise<
     });
     rows.push(roundRow);
 
-    const notes: string[] = [];
-    const histories = new Map<number, CheckpointGroup>();
-    for (const total of [profile.groupHistorySmall, profile.groupHistoryLarge]) {
-      const perPartition = Math.round(total / partitions.length);
-      const name = `bench-history-${total}`;
-      const group = await start(timed, name);
-      const builtMs = performance.now();
-      await group.ensure(partitions);
-      bulkSqliteHistory(bulk, name, partitions, perPartition);
-      await unappliedTail(group, partitions, perPartition);
-      notes.push(
-        historyNote(
-          total,
-          perPartition,
-          partitions.length,
-          "written in bulk into the adapter's table",
-          performance.now() - builtMs,
-          await group.refresh(),
-        ),
-      );
-      histories.set(total, group);
-    }
-    const small = histories.get(profile.groupHistorySmall) as CheckpointGroup;
-    const large = histories.get(profile.groupHistoryLarge) as CheckpointGroup;
+    const { small, large, notes } = await buildHistories(
+      profile,
+      partitions,
+      (name) => start(timed, name),
+      (name, perPartition) => bulkSqliteHistory(bulk, name, partitions, perPartition),
+      "written in bulk into the adapter's table",
+    );
     const countRefresh = async (total: number): Promise<number> => {
       const group = await start(counted, `bench-history-${total}`);
       return requestsPerOp(() => group.refresh(), statements.read, profile.countingOperations);
