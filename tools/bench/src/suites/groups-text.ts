@@ -1,5 +1,5 @@
 /** Shared wording of the two group suites. */
-import { formatHlc, type HlcRange } from '@checkpointkit/core';
+import { BACKGROUND_REFRESH_GAP_MS, formatHlc, type HlcRange } from '@checkpointkit/core';
 import { UNAPPLIED_TAIL } from '../groups/history.js';
 
 export function historyLabel(total: number): string {
@@ -16,7 +16,7 @@ export function refreshWhy(small: number, large: number, unit: string): string {
 
 /** What the round row shows about background refreshes, from its measured request counts. */
 export function roundNote(roundRequests: number, refreshRequests: number, unit: string): string {
-  return `A round costs ${roundRequests.toFixed(0)} ${unit}; one refresh costs ${refreshRequests.toFixed(0)}, so a round carries about ${(roundRequests / refreshRequests).toFixed(1)} refreshes' worth: core's group runtime queues a background refresh of the whole window after every advance and commit (coalesced only while one is already queued${unit === 'round trips' ? ', and the group hears its own writes again through pub/sub' : ''}), on top of the refresh the round asks for. These refreshes are a large part of the gap to the raw floor.`;
+  return `A round costs ${roundRequests.toFixed(0)} ${unit}; one refresh costs ${refreshRequests.toFixed(0)}, so a round carries about ${(roundRequests / refreshRequests).toFixed(1)} refreshes' worth, the one the round asks for included: core's group runtime also refreshes the window in the background after local writes${unit === 'round trips' ? ' and after its own pub/sub notifications' : ''}, coalesced to at most one every ${BACKGROUND_REFRESH_GAP_MS} ms (\`BACKGROUND_REFRESH_GAP_MS\`), so that watchers see a change without polling.`;
 }
 
 export function historyNote(
