@@ -9,6 +9,7 @@ runWorker(async () => {
   const adapter = await openAdapter(path);
   await readyThenGo();
   let ran = 0;
+  const startedAt = Date.now();
   for (let i = 0; i < keys; i++) {
     const k = (i + worker * Math.floor(keys / 4)) % keys; // each worker starts elsewhere
     const result = await adapter.checkpoints.runOnce(
@@ -20,6 +21,6 @@ runWorker(async () => {
     );
     if (result.ran) ran++;
   }
-  await send({ type: 'done', ran });
+  await send({ type: 'done', ran, startedAt, endedAt: Date.now() });
   await adapter.close();
 });
