@@ -54,23 +54,35 @@ export interface WorkerState {
   /** Orders read so far, per partition (index into the stream). */
   offsets: number[];
   /** The window being processed, if the worker stopped inside one. */
-  window: { min: string; max: string } | null;
+  window: StoredWindow | null;
   /**
-   * The last window processed (`min..max`): a window that did not move is not processed again,
-   * after a restart as before it, so a resumed run takes exactly the steps an uninterrupted one
-   * takes.
+   * The last window processed: a window that did not move is not processed again, after a
+   * restart as before it, so a resumed run takes exactly the steps an uninterrupted one takes.
+   * Every order below its end is applied.
    */
-  lastWindow: string;
+  lastWindow: StoredWindow | null;
   /**
    * What the loop does next: read a round, or look at the window (a round was read and saved);
    * `done` once every order is applied and the group has nothing unresolved.
    */
   next: 'consume' | 'window' | 'done';
   windows: number;
-  /** Orders below the last applied window's end: every one of them is applied. */
-  appliedOrders: number;
   sessionIds: string[];
 }
+
+/** A window as the operation checkpoint holds it (formatHlc of each end). */
+export interface StoredWindow {
+  readonly min: string;
+  readonly max: string;
+}
+
+const storedWindow = (window: HlcRange): StoredWindow => ({
+  min: formatHlc(window.min),
+  max: formatHlc(window.max),
+});
+
+const sameWindow = (a: StoredWindow | null, b: StoredWindow): boolean =>
+  a !== null && a.min === b.min && a.max === b.max;
 
 export interface ShopState {
   count: number;
@@ -171,16 +183,17 @@ export async function runPipeline<Tx>(
           run,
           offsets: stream.partitions.map(() => 0),
           window: null,
-          lastWindow: '',
+          lastWindow: null,
           next: 'consume',
           windows: 0,
-          appliedOrders: 0,
           sessionIds: [],
         };
+    const appliedOrders = (): number =>
+      state.lastWindow ? ordersBelow(stream, parseHlc(state.lastWindow.max)) : 0;
     if (latest) {
       hooks.log(
         `resuming from operation checkpoint ${latest.id} (${latest.label}): ${sum(state.offsets)}/${total} orders read, ` +
-          `${state.appliedOrders} applied in ${state.windows} windows`,
+          `${appliedOrders()} applied in ${state.windows} windows`,
       );
     }
     const save = async (label: 'consumed' | 'processing' | 'applied' | 'done'): Promise<void> => {
@@ -189,7 +202,7 @@ export async function runPipeline<Tx>(
     };
 
     const processWindow = async (window: HlcRange): Promise<void> => {
-      state.window = { min: formatHlc(window.min), max: formatHlc(window.max) };
+      state.window = storedWindow(window);
       await save('processing');
       const events = ordersIn(stream, state.offsets, window);
       const windowKey = `window ${state.window.min} ${state.window.max}`;
@@ -217,13 +230,12 @@ export async function runPipeline<Tx>(
       }
       await group.commit(window);
       await step('group commit');
+      state.lastWindow = state.window;
       state.window = null;
-      state.lastWindow = windowName(window);
       state.next = 'consume';
       state.windows++;
-      state.appliedOrders = ordersBelow(stream, window.max);
       await save('applied');
-      hooks.progress('apply', state.appliedOrders, total);
+      hooks.progress('apply', appliedOrders(), total);
       if (state.windows % COMPACT_EVERY_WINDOWS === 0) {
         await op.compact('compacted');
         await step('operation compacted');
@@ -246,11 +258,12 @@ export async function runPipeline<Tx>(
         }
       }
       const window = await group.refresh();
-      if (windowName(window) !== state.lastWindow) {
+      if (!sameWindow(state.lastWindow, storedWindow(window))) {
         await processWindow(window);
         idleRounds = 0;
       } else if (!consumed && ++idleRounds > 3) {
-        throw new Error(`the window is stuck at [${windowName(window)}) with orders left to apply`);
+        const { min, max } = storedWindow(window);
+        throw new Error(`the window is stuck at [${min}, ${max}) with orders left to apply`);
       }
       state.next = 'consume';
       const exhausted = state.offsets.every(
@@ -267,7 +280,7 @@ export async function runPipeline<Tx>(
     await totals.clean({ graceMs: 0 });
     await op.compact('done');
     hooks.progress('consume', total, total);
-    hooks.progress('apply', state.appliedOrders, total);
+    hooks.progress('apply', appliedOrders(), total);
     return state;
   } finally {
     await group.stop();
@@ -314,9 +327,6 @@ function ordersBelow(stream: OrderStream, max: Hlc): number {
   }
   return count;
 }
-
-const windowName = (window: HlcRange): string =>
-  `${formatHlc(window.min)}..${formatHlc(window.max)}`;
 
 /**
  * Reads the next chunk of every partition and advances its resolved timestamp: the chunk's last

@@ -75,6 +75,14 @@ export function lengthPrefixed(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * A plain Uint8Array over the same memory, no copy: what adapters hand back for the Buffers their
+ * drivers return, so that Buffer's own toString/equals/JSON never leak through the contract.
+ */
+export function viewBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** A copy the caller owns, so that later changes to the input never reach stored state. */
 export function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);

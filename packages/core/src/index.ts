@@ -26,6 +26,7 @@ export {
   utf8Decode,
   utf8Encode,
   utf8Length,
+  viewBytes,
 } from './bytes.js';
 export type {
   CheckpointBackend,

@@ -262,6 +262,23 @@ describe('the conformance suite fails broken adapters', () => {
     });
   }
 
+  it('an adapter without the optional readRootHead (a cache hit reads the whole root) passes every node case', async () => {
+    const withoutHead: Mutant = {
+      name: 'no-root-head',
+      bug: 'none',
+      sections: ['nodes/'],
+      mustFail: [],
+      patch: (b) => {
+        const { readRootHead: _omitted, ...nodes } = b.nodes;
+        return { ...b, nodes };
+      },
+    };
+    const cases = selected(withoutHead);
+    const results = await runCases(target(withoutHead), cases);
+    expect(results.filter((r) => r.outcome !== 'passed')).toEqual([]);
+    expect(results.length).toBe(cases.length);
+  });
+
   it('the unbroken memory adapter passes the same cases', async () => {
     const identity: Mutant = {
       name: 'none',

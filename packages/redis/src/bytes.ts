@@ -1,9 +1,5 @@
-/** Node Buffers ⇄ Uint8Array views, without copying (core copies where it hands bytes out). */
+/** Uint8Array -> Node Buffer view, without copying, for ioredis arguments (replies: core's viewBytes). */
 
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-export function asBytes(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -1,11 +1,11 @@
 /**
  * better-sqlite3 returns BLOBs as Node Buffers, freshly allocated per read. The contract speaks
- * Uint8Array, and a Buffer's different toString/equals/JSON would leak through `toEqual` and
- * friends, so reads hand out a plain Uint8Array view of the same memory (no copy).
+ * Uint8Array, so reads hand out core's plain Uint8Array view of the same memory (no copy).
  */
+import { viewBytes } from '@checkpointkit/core';
+
 export function blobBytes(value: unknown): Uint8Array {
-  const bytes = value as Uint8Array;
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return viewBytes(value as Uint8Array);
 }
 
 export function blobBytesOrNull(value: unknown): Uint8Array | null {

@@ -63,13 +63,21 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
     };
   }
 
-  async function insert(record: CheckpointRecord, nowMs: number): Promise<CheckpointRecord | null> {
+  /**
+   * checkpoint-insert: writes `record` unless a record live at `liveAtMs` (default: now) is
+   * stored, and returns that one. The GC ttl always counts from now.
+   */
+  async function insert(
+    record: CheckpointRecord,
+    nowMs: number,
+    liveAtMs = nowMs,
+  ): Promise<CheckpointRecord | null> {
     const live = await scripts.run(
       checkpointInsert,
       [recordsOf(record.key), indexOf(record.key)],
       [
         record.key.uniquifier,
-        nowMs,
+        liveAtMs,
         encodeRecordValue(record, newNonce()),
         gcTtlMs(record, nowMs, options.gcGraceMs),
       ],
@@ -179,18 +187,8 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
       const indexes = existing.map((k) => indexOf(layout.parseCheckpointRecords(k) as Where));
       await unlinkKeys(client, [...existing, ...indexes], 'setForTesting');
       const nowMs = options.clock();
-      await boundedMap(records, 64, (record) =>
-        scripts.run(
-          checkpointInsert,
-          [recordsOf(record.key), indexOf(record.key)],
-          [
-            record.key.uniquifier,
-            END_OF_TIME_MS,
-            encodeRecordValue(record, newNonce()),
-            gcTtlMs(record, nowMs, options.gcGraceMs),
-          ],
-        ),
-      );
+      // Nothing is live at the end of time: every record is written.
+      await boundedMap(records, 64, (record) => insert(record, nowMs, END_OF_TIME_MS));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { defineScript } from '../scripts.js';
+import { groupChangeLua } from './group-change.js';
 import { groupPartitionLua } from './group-partition.js';
 
 export const groupAdvance = defineScript(
@@ -15,6 +16,7 @@ export const groupAdvance = defineScript(
   ARGV[4]  the proposed timestamp's sort key
   Returns {'recorded'} | {'duplicate'} | {'regression', maximum's sort key}
 ]]
+${groupChangeLua}
 ${groupPartitionLua}
 local base, ts = ARGV[1], ARGV[4]
 local n = partition_number(KEYS[1], ARGV[3], false)
@@ -30,8 +32,7 @@ else
 end
 redis.call('ZADD', base .. 'all:' .. n, 0, ts)
 redis.call('ZADD', base .. 'unapplied:' .. n, 0, ts)
-redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', ARGV[2], 'advance')
+window_changed(KEYS[2], ARGV[2], 'advance')
 return {'recorded'}
 `,
 );

@@ -1,5 +1,6 @@
 import { defineScript } from '../scripts.js';
 import { chunkedLua } from './chunked.js';
+import { groupChangeLua } from './group-change.js';
 
 export const groupCommit = defineScript(
   'group-commit',
@@ -13,6 +14,7 @@ export const groupCommit = defineScript(
   ARGV[4]  max's sort key (exclusive)
   Returns how many timestamps became applied.
 ]]
+${groupChangeLua}
 ${chunkedLua}
 local base, low, high, moved = ARGV[1], '[' .. ARGV[3], '(' .. ARGV[4], 0
 for _, n in ipairs(redis.call('HVALS', KEYS[1])) do
@@ -25,8 +27,7 @@ for _, n in ipairs(redis.call('HVALS', KEYS[1])) do
   end
 end
 if moved > 0 then
-  redis.call('INCR', KEYS[2])
-  redis.call('PUBLISH', ARGV[2], 'commit')
+  window_changed(KEYS[2], ARGV[2], 'commit')
 end
 return moved
 `,

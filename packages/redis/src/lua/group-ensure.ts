@@ -1,4 +1,5 @@
 import { defineScript } from '../scripts.js';
+import { groupChangeLua } from './group-change.js';
 import { groupPartitionLua } from './group-partition.js';
 
 export const groupEnsure = defineScript(
@@ -12,6 +13,7 @@ export const groupEnsure = defineScript(
   ARGV[4…] partitions
   Returns how many partitions got the origin.
 ]]
+${groupChangeLua}
 ${groupPartitionLua}
 local base, origin, added = ARGV[1], ARGV[3], 0
 for i = 4, #ARGV do
@@ -23,8 +25,7 @@ for i = 4, #ARGV do
   end
 end
 if added > 0 then
-  redis.call('INCR', KEYS[2])
-  redis.call('PUBLISH', ARGV[2], 'ensure')
+  window_changed(KEYS[2], ARGV[2], 'ensure')
 end
 return added
 `,

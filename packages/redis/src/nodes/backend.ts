@@ -11,8 +11,9 @@ import {
   type NodeRoot,
   retryAborted,
   type ShardWrite,
+  viewBytes,
 } from '@checkpointkit/core';
-import { asBuffer, asBytes } from '../bytes.js';
+import { asBuffer } from '../bytes.js';
 import type { RedisContext } from '../context.js';
 import { redisCall } from '../errors.js';
 import { nameInTag } from '../key-layout.js';
@@ -94,7 +95,7 @@ export function redisNodes(context: RedisContext): NodeBackend<RedisTx> {
         });
         batch.forEach((hash, i) => {
           const bytes = replies[i] as Buffer | null;
-          if (bytes !== null) found.set(hash, asBytes(bytes));
+          if (bytes !== null) found.set(hash, viewBytes(bytes));
         });
       }
       return found;

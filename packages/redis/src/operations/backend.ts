@@ -12,8 +12,9 @@ import {
   type OperationBackend,
   type OperationLeaseRecord,
   type StoredOperationCheckpoint,
+  viewBytes,
 } from '@checkpointkit/core';
-import { asBuffer, asBytes } from '../bytes.js';
+import { asBuffer } from '../bytes.js';
 import type { RedisContext } from '../context.js';
 import { redisCall } from '../errors.js';
 import { nameInTag } from '../key-layout.js';
@@ -75,7 +76,7 @@ export function redisOperations(context: RedisContext): OperationBackend {
       return {
         seq: Number(id.toString()),
         label: label.toString('utf8'),
-        data: asBytes(data),
+        data: viewBytes(data),
         createdMs: Number(created.toString()),
       };
     },
@@ -89,7 +90,7 @@ export function redisOperations(context: RedisContext): OperationBackend {
       return {
         seq,
         label: label.toString('utf8'),
-        data: asBytes(data),
+        data: viewBytes(data),
         createdMs: Number(created.toString()),
       };
     },

@@ -14,8 +14,9 @@ import {
   retryAborted,
   type SessionBackend,
   TransactionAbortedError,
+  viewBytes,
 } from '@checkpointkit/core';
-import { asBuffer, asBytes } from '../bytes.js';
+import { asBuffer } from '../bytes.js';
 import type { RedisContext } from '../context.js';
 import { redisCall } from '../errors.js';
 import type { RedisTx } from '../tx/tx.js';
@@ -27,7 +28,7 @@ export function redisSessions(context: RedisContext): SessionBackend<RedisTx> {
     const [key, id] = await redisCall('dataset marker', () =>
       client.hmgetBuffer(layout.datasetMarker(dataset), 'key', 'id'),
     );
-    return key && id ? { key: asBytes(key), id: asBytes(id) } : null;
+    return key && id ? { key: viewBytes(key), id: viewBytes(id) } : null;
   }
 
   return {
@@ -35,7 +36,7 @@ export function redisSessions(context: RedisContext): SessionBackend<RedisTx> {
       const value = await redisCall('session kv get', () =>
         client.hgetBuffer(layout.sessionKv(namespace), key),
       );
-      return value === null ? null : asBytes(value);
+      return value === null ? null : viewBytes(value);
     },
     async kvSet(namespace, key, value) {
       await redisCall('session kv set', () =>
@@ -50,7 +51,7 @@ export function redisSessions(context: RedisContext): SessionBackend<RedisTx> {
       const value = await redisCall('dataset get', () =>
         client.hgetBuffer(layout.datasetRows(dataset), key),
       );
-      return value === null ? null : asBytes(value);
+      return value === null ? null : viewBytes(value);
     },
     async datasetKeys(dataset) {
       const keys = await redisCall('dataset keys', () => client.hkeys(layout.datasetRows(dataset)));

@@ -40,3 +40,17 @@ export async function unappliedTail(
     for (const partition of partitions) await group.advance(partition, historyTs(perPartition + k));
   }
 }
+
+/** One round of the group comparison: every partition advances to the next timestamp, commit, refresh. */
+export function groupRound(
+  group: CheckpointGroup,
+  partitions: readonly string[],
+): () => Promise<unknown> {
+  let step = 0;
+  return async () => {
+    const ts = historyTs(++step);
+    for (const partition of partitions) await group.advance(partition, ts);
+    await group.commit(rangeIncluding(ts, ts));
+    return group.refresh();
+  };
+}

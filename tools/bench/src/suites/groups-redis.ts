@@ -3,13 +3,13 @@
  * commit, refresh) against the same client doing the same I/O at its minimum; and refresh cost
  * with a small against a large applied history.
  */
-import { type CheckpointGroup, hlcSortKey, rangeIncluding } from '@checkpointkit/core';
+import { type CheckpointGroup, hlcSortKey } from '@checkpointkit/core';
 import { createRedisAdapter } from '@checkpointkit/redis';
 import { countedRedisContender } from '../counting/redis-sides.js';
-import { buildHistories } from '../groups/build-histories.js';
-import { historyTs, partitionNames } from '../groups/history.js';
+import { buildHistories, verifyBulkLayout } from '../groups/build-histories.js';
+import { groupRound, historyTs, partitionNames } from '../groups/history.js';
 import { PARKED_POLL_MS } from '../groups/parked-poll.js';
-import { bulkRedisHistory, verifyRedisBulkLayout } from '../groups/redis-history.js';
+import { redisBulkHistory } from '../groups/redis-history.js';
 import type { BenchProfile } from '../profile.js';
 import type { ComparisonRow, Section } from '../report/results.js';
 import { maximumCostFactor } from '../report/targets.js';
@@ -42,16 +42,6 @@ const RAW_COMMIT_LUA = `for i = 1, #KEYS, 2 do
   end
 end
 return 1`;
-
-function oursRound(group: CheckpointGroup, partitions: readonly string[]): () => Promise<unknown> {
-  let step = 0;
-  return async () => {
-    const ts = historyTs(++step);
-    for (const partition of partitions) await group.advance(partition, ts);
-    await group.commit(rangeIncluding(ts, ts));
-    return group.refresh();
-  };
-}
 
 async function rawRound(
   redis: BenchRedis,
@@ -102,7 +92,7 @@ export async function groupsRedis(profile: BenchProfile, redis: BenchRedis): Pro
     return group;
   };
   try {
-    await verifyRedisBulkLayout(adapter.groups, client, KEY_PREFIX);
+    await verifyBulkLayout(adapter.groups, redisBulkHistory(client, KEY_PREFIX));
     const partitions = partitionNames(profile.groupPartitions);
     const rows: ComparisonRow[] = [];
 
@@ -113,7 +103,7 @@ export async function groupsRedis(profile: BenchProfile, redis: BenchRedis): Pro
       concurrency: 1,
       ours: await countedRedisContender(
         'checkpointkit group',
-        oursRound(round, partitions),
+        groupRound(round, partitions),
         redis,
         profile,
       ),
@@ -130,7 +120,7 @@ export async function groupsRedis(profile: BenchProfile, redis: BenchRedis): Pro
       profile,
       partitions,
       start,
-      (name, perPartition) => bulkRedisHistory(client, KEY_PREFIX, name, partitions, perPartition),
+      redisBulkHistory(client, KEY_PREFIX),
       "written in bulk (batched ZADD into the adapter's keys)",
     );
     const smallSide = await countedRedisContender(

@@ -3,13 +3,13 @@
  * the next resolved timestamp, commit it, refresh the window) against better-sqlite3 doing the
  * same I/O at its minimum; and refresh cost with a small against a large applied history.
  */
-import { type CheckpointGroup, rangeIncluding } from '@checkpointkit/core';
+import type { CheckpointGroup } from '@checkpointkit/core';
 import { requestsPerOp } from '../counting/requests-per-op.js';
 import { countStatements } from '../counting/sqlite-statements.js';
-import { buildHistories } from '../groups/build-histories.js';
-import { historyTs, partitionNames } from '../groups/history.js';
+import { buildHistories, verifyBulkLayout } from '../groups/build-histories.js';
+import { groupRound, historyTs, partitionNames } from '../groups/history.js';
 import { PARKED_POLL_MS } from '../groups/parked-poll.js';
-import { bulkSqliteHistory, verifySqliteBulkLayout } from '../groups/sqlite-history.js';
+import { sqliteBulkHistory } from '../groups/sqlite-history.js';
 import type { BenchProfile } from '../profile.js';
 import type { ComparisonRow, Section } from '../report/results.js';
 import { maximumCostFactor } from '../report/targets.js';
@@ -22,16 +22,6 @@ import {
 } from '../services/sqlite-files.js';
 import { compareRow } from './comparison-row.js';
 import { historyLabel, refreshWhy, roundNote } from './groups-text.js';
-
-function oursRound(group: CheckpointGroup, partitions: readonly string[]): () => Promise<unknown> {
-  let step = 0;
-  return async () => {
-    const ts = historyTs(++step);
-    for (const partition of partitions) await group.advance(partition, ts);
-    await group.commit(rangeIncluding(ts, ts));
-    return group.refresh();
-  };
-}
 
 /** The floor: per advance one write transaction (read the maximum, insert), one UPDATE, 2 seeks per partition. */
 function rawRound(
@@ -96,7 +86,7 @@ export async function groupsSqlite(profile: BenchProfile, dir: string): Promise<
     return group;
   };
   try {
-    await verifySqliteBulkLayout(timed.adapter.groups, bulk);
+    await verifyBulkLayout(timed.adapter.groups, sqliteBulkHistory(bulk));
     const partitions = partitionNames(profile.groupPartitions);
     const rows: ComparisonRow[] = [];
 
@@ -109,9 +99,9 @@ export async function groupsSqlite(profile: BenchProfile, dir: string): Promise<
       concurrency: 1,
       ours: {
         label: 'checkpointkit group',
-        op: oursRound(round, partitions),
+        op: groupRound(round, partitions),
         requestsPerOp: await requestsPerOp(
-          oursRound(roundCounted, partitions),
+          groupRound(roundCounted, partitions),
           statements.read,
           profile.countingOperations,
         ),
@@ -132,7 +122,7 @@ export async function groupsSqlite(profile: BenchProfile, dir: string): Promise<
       profile,
       partitions,
       (name) => start(timed, name),
-      (name, perPartition) => bulkSqliteHistory(bulk, name, partitions, perPartition),
+      sqliteBulkHistory(bulk),
       "written in bulk into the adapter's table",
     );
     const countRefresh = async (total: number): Promise<number> => {
