@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'CORRUPT_STATE'
   | 'SCHEMA_NOT_READY'
   | 'SESSION_STATE'
+  | 'OUTCOME_UNKNOWN'
+  | 'STORE_FULL'
+  | 'UNSAFE_CONFIGURATION'
   | 'BACKEND';
 
 export interface ErrorOptions {
@@ -156,6 +159,48 @@ export class SchemaNotReadyError extends CheckpointKitError {
 export class SessionStateError extends CheckpointKitError {
   constructor(message: string) {
     super('SESSION_STATE', message);
+  }
+}
+
+/**
+ * The write was sent, and the store cannot say whether it committed: the connection dropped
+ * before the reply, or a commit RPC failed after it was sent. It is the third ending of a write
+ * (after "succeeded" and "failed having written nothing"), and adapters raise it only when they
+ * could not settle the outcome themselves (by a nonce or a read-back). Never retryable, because
+ * a blind retry of a write that did commit applies it twice: read the state, then decide.
+ * `operation` names the call (e.g. `operations.checkpoint`); `cause` holds the driver error.
+ */
+export class OutcomeUnknownError extends CheckpointKitError {
+  readonly operation: string;
+  constructor(operation: string, message: string, options: { readonly cause?: unknown } = {}) {
+    super('OUTCOME_UNKNOWN', `${operation}: outcome unknown: ${message}`, {
+      cause: options.cause,
+      retryable: false,
+    });
+    this.operation = operation;
+  }
+}
+
+/**
+ * The store refused the write for lack of space (Redis `OOM` under `maxmemory`, `SQLITE_FULL`, a
+ * quota). Nothing was written; trying again can help once space is freed, so it is retryable.
+ */
+export class StoreFullError extends CheckpointKitError {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('STORE_FULL', message, { cause: options.cause, retryable: true });
+  }
+}
+
+/**
+ * `setup()` found the store configured so that it may drop acknowledged records (e.g. Redis with
+ * an evicting `maxmemory-policy`) or cannot keep the adapter's guarantees. `setting` names what
+ * to change; the message says how.
+ */
+export class UnsafeConfigurationError extends CheckpointKitError {
+  readonly setting: string;
+  constructor(setting: string, message: string) {
+    super('UNSAFE_CONFIGURATION', message);
+    this.setting = setting;
   }
 }
 

@@ -17,12 +17,15 @@ import {
   openClient,
   type RedisClient,
   type RedisConnection,
+  requireClockAgreement,
+  requireNoEviction,
   requireServerVersion,
 } from './connection.js';
 import type { RedisContext } from './context.js';
 import { redisCall } from './errors.js';
 import { redisGroups } from './groups/backend.js';
 import { ChangeNotifier } from './groups/notifier.js';
+import { CLOCK_SKEW_ALLOWANCE_MS, WriteJournal } from './journal.js';
 import { type ColocationAnchor, keyLayout } from './key-layout.js';
 import { allScripts } from './lua/index.js';
 import { redisNodes } from './nodes/backend.js';
@@ -54,8 +57,13 @@ export function createRedisAdapter(
   const { client, owned } = openClient(connection);
   const layout = keyLayout(resolved.keyPrefix);
   const scripts = new ScriptRunner(client);
-  const units = new Units({ userKey: layout.userKey, isCluster: client.isCluster }, scripts);
-  const context: RedisContext = { client, scripts, layout, units, options: resolved };
+  const journal = new WriteJournal(scripts, layout, resolved);
+  const units = new Units(
+    { userKey: layout.userKey, isCluster: client.isCluster },
+    client,
+    journal,
+  );
+  const context: RedisContext = { client, scripts, layout, units, journal, options: resolved };
   const notifier = new ChangeNotifier(client);
 
   const backends: AdapterBackends<RedisTx> = {
@@ -67,10 +75,14 @@ export function createRedisAdapter(
     sessions: redisSessions(context),
     nodes: redisNodes(context),
     transaction: (work) => units.transaction(work, resolved.retry),
-    // Redis needs no schema: setup checks the server and preloads the scripts, so that every
-    // later call is a single EVALSHA. Both steps are idempotent.
+    // Redis needs no schema: setup checks the servers (version, no eviction, clock) and
+    // preloads the scripts, so that every later call is a single EVALSHA. All idempotent.
     setup: async () => {
-      await redisCall('setup', () => requireServerVersion(client));
+      await redisCall('setup', async () => {
+        await requireServerVersion(client);
+        await requireNoEviction(client, resolved.allowEvictingServer);
+        await requireClockAgreement(client, CLOCK_SKEW_ALLOWANCE_MS);
+      });
       await scripts.load(allScripts);
     },
     close: async () => {

@@ -2,7 +2,7 @@
  * The ioredis client an adapter talks to: one it was given (never closed by the adapter) or one
  * it opened from a URL or from Cluster startup nodes (closed by adapter.close()).
  */
-import { BackendError, ValidationError } from '@checkpointkit/core';
+import { BackendError, UnsafeConfigurationError, ValidationError } from '@checkpointkit/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 export type RedisClient = Redis | Cluster;
@@ -141,6 +141,51 @@ export async function requireServerVersion(client: RedisClient): Promise<void> {
     if (major < needMajor || (major === needMajor && minor < needMinor)) {
       throw new BackendError(
         `Redis ${major}.${minor} at ${node.options.host}:${node.options.port} is too old; checkpointkit needs ${needMajor}.${needMinor} or later`,
+      );
+    }
+  }
+}
+
+/**
+ * Fails unless every server that holds data keeps what it acknowledged: an evicting
+ * `maxmemory-policy` (any but `noeviction`; under `volatile-*` the adapter's keys qualify too,
+ * since checkpoints carry a GC ttl) drops checkpoints silently, and runOnce then runs their work
+ * again. Read from INFO, which managed Redis services leave enabled when they disable CONFIG.
+ * `allowEviction` turns the refusal into a process warning.
+ */
+export async function requireNoEviction(
+  client: RedisClient,
+  allowEviction: boolean,
+): Promise<void> {
+  for (const node of await dataNodes(client)) {
+    const info = await node.info('memory');
+    const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    if (policy === 'noeviction') continue;
+    const where = `${node.options.host}:${node.options.port}`;
+    const message = `Redis at ${where} runs with maxmemory-policy ${policy}: under memory pressure it evicts keys, and evicted checkpoints make runOnce run their work again. Set maxmemory-policy noeviction (redis.conf, CONFIG SET or your provider's parameter group), or pass allowEvictingServer: true to accept the risk.`;
+    if (!allowEviction) throw new UnsafeConfigurationError('maxmemory-policy', message);
+    process.emitWarning(message, { code: 'CHECKPOINTKIT_EVICTING_REDIS' });
+  }
+}
+
+/**
+ * Fails when a server's clock is further from this process's than the journal allows for
+ * (journal.ts): resends are judged by the server's clock against the client's send time.
+ */
+export async function requireClockAgreement(
+  client: RedisClient,
+  allowanceMs: number,
+): Promise<void> {
+  for (const node of await dataNodes(client)) {
+    const before = Date.now();
+    const [seconds, micros] = await node.time();
+    const after = Date.now();
+    const serverMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const skewMs = Math.max(serverMs - after, before - serverMs, 0);
+    if (skewMs > allowanceMs) {
+      throw new UnsafeConfigurationError(
+        'clock',
+        `the clock of Redis at ${node.options.host}:${node.options.port} is ${skewMs} ms away from this host's; checkpointkit allows ${allowanceMs} ms (synchronise both with NTP)`,
       );
     }
   }

@@ -1,5 +1,6 @@
 /** What every primitive of one adapter shares. */
 import type { RedisClient } from './connection.js';
+import type { WriteJournal } from './journal.js';
 import type { KeyLayout } from './key-layout.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { ScriptRunner } from './scripts.js';
@@ -10,5 +11,6 @@ export interface RedisContext {
   readonly scripts: ScriptRunner;
   readonly layout: KeyLayout;
   readonly units: Units;
+  readonly journal: WriteJournal;
   readonly options: ResolvedRedisOptions;
 }

@@ -5,6 +5,7 @@
 import {
   BackendError,
   CheckpointKitError,
+  StoreFullError,
   TransactionAbortedError,
   ValidationError,
 } from '@checkpointkit/core';
@@ -24,6 +25,7 @@ const CONNECTION_CODES = new Set([
 ]);
 const CONNECTION_MESSAGES = [
   'Connection is closed',
+  'Command aborted due to connection close',
   "Stream isn't writeable",
   'Reached the max retries per request limit',
   'Failed to refresh slots cache',
@@ -31,11 +33,45 @@ const CONNECTION_MESSAGES = [
   "Cluster isn't ready",
 ];
 
-export function translateRedisError(error: unknown, what: string): CheckpointKitError {
-  if (error instanceof CheckpointKitError) return error;
+/** Over maxmemory under `noeviction`: as a command's reply, or inside a script's error. */
+const OOM = 'OOM command not allowed';
+
+/**
+ * The connection failed while the command may have been on its way: the server may or may not
+ * have applied it. ioredis rejects such commands when it does not resend them (AbortError,
+ * "Connection is closed", MaxRetriesPerRequestError); writes then settle their outcome
+ * (journal.ts) before they report anything.
+ */
+export function isConnectionLoss(error: unknown): boolean {
   const err = error as { name?: string; message?: string; code?: string } | null;
   const message = String(err?.message ?? error);
+  return (
+    (err?.code !== undefined && CONNECTION_CODES.has(err.code)) ||
+    err?.name === 'AbortError' ||
+    err?.name === 'MaxRetriesPerRequestError' ||
+    err?.name === 'ClusterAllFailedError' ||
+    CONNECTION_MESSAGES.some((m) => message.includes(m))
+  );
+}
+
+export function translateRedisError(error: unknown, what: string): CheckpointKitError {
+  if (error instanceof CheckpointKitError) return error;
+  const err = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    previousErrors?: unknown[];
+  } | null;
+  const message = String(err?.message ?? error);
   const code = message.split(' ', 1)[0] ?? '';
+  // A MULTI whose queued commands were refused: EXEC's own message hides why.
+  const refusal = err?.previousErrors?.find((e) => String((e as Error)?.message).includes(OOM));
+  if (message.includes(OOM) || refusal !== undefined) {
+    return new StoreFullError(
+      `${what}: Redis is out of memory (maxmemory reached, policy noeviction); nothing was written: ${String((refusal as Error | undefined)?.message ?? message)}`,
+      { cause: error },
+    );
+  }
   if (err?.name === 'ReplyError') {
     if (ABORTED.has(code))
       return new TransactionAbortedError(`${what}: ${message}`, { cause: error });
@@ -51,12 +87,9 @@ export function translateRedisError(error: unknown, what: string): CheckpointKit
     }
     return new BackendError(`${what}: ${message}`, { cause: error });
   }
-  if (
-    (err?.code !== undefined && CONNECTION_CODES.has(err.code)) ||
-    err?.name === 'MaxRetriesPerRequestError' ||
-    err?.name === 'ClusterAllFailedError' ||
-    CONNECTION_MESSAGES.some((m) => message.includes(m))
-  ) {
+  // Reads, and writes that are harmless to repeat (content-addressed shards), end here after a
+  // drop; the other writes settle first (journal.ts) and never reach this with a drop.
+  if (isConnectionLoss(error)) {
     return new BackendError(`${what}: Redis is unreachable: ${message}`, {
       cause: error,
       retryable: true,

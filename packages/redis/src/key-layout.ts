@@ -37,7 +37,7 @@ export interface KeyLayout {
   ): { project: string; resourceId: string; processId: string } | null;
 
   operationTag(name: string): string;
-  /** HASH: seq, token, lease-owner, lease-token, lease-expiry, append-nonce, append-seq. */
+  /** HASH: seq, token, lease-owner, lease-token, lease-expiry. */
   operationMeta(name: string): string;
   /** ZSET score = seq, member = 16-digit id. Exists exactly while the operation has checkpoints. */
   operationIds(name: string): string;
@@ -57,6 +57,7 @@ export interface KeyLayout {
   groupChannel(group: string): string;
   readonly groupUnappliedPattern: string;
 
+  sessionKvTag(namespace: string): string;
   /** HASH key → bytes: one session KV namespace. */
   sessionKv(namespace: string): string;
   datasetTag(dataset: string): string;
@@ -74,6 +75,12 @@ export interface KeyLayout {
   /** ZSET score = stamp ms, member = shard hash: every shard of the id. */
   nodeStamps(id: string): string;
   readonly nodeRootPattern: string;
+
+  /**
+   * STRING: the journal entry of one write (journal.ts) under the tag it writes: its recorded
+   * reply, or the abandoned mark. Expires; never read by anything but the write's own resends.
+   */
+  journalEntry(tag: string, nonce: string): string;
 
   anchorTag(anchor: ColocationAnchor): string;
   /** A user key under `tag`: `<prefix>:{<tag>}:user:<parts…>`. */
@@ -103,6 +110,7 @@ export function keyLayout(prefix: string): KeyLayout {
   const groupTag = (group: string): string => `g:${encodeKeyPart(group)}`;
   const datasetTag = (dataset: string): string => `d:${encodeKeyPart(dataset)}`;
   const nodeTag = (id: string): string => `n:${encodeKeyPart(id)}`;
+  const sessionKvTag = (namespace: string): string => `s:${encodeKeyPart(namespace)}`;
 
   return {
     prefix,
@@ -143,7 +151,8 @@ export function keyLayout(prefix: string): KeyLayout {
     groupChannel: (group) => key(groupTag(group), 'changes'),
     groupUnappliedPattern: `${prefix}:{g:*}:unapplied:*`,
 
-    sessionKv: (namespace) => key(`s:${encodeKeyPart(namespace)}`, 'kv'),
+    sessionKvTag,
+    sessionKv: (namespace) => key(sessionKvTag(namespace), 'kv'),
     datasetTag,
     datasetRows: (dataset) => key(datasetTag(dataset), 'rows'),
     datasetMarker: (dataset) => key(datasetTag(dataset), 'marker'),
@@ -154,6 +163,8 @@ export function keyLayout(prefix: string): KeyLayout {
     nodeShard: (id, hash) => key(nodeTag(id), 'shard', hash),
     nodeStamps: (id) => key(nodeTag(id), 'stamps'),
     nodeRootPattern: `${prefix}:{n:*}:root`,
+
+    journalEntry: (tag, nonce) => key(tag, 'w', nonce),
 
     anchorTag(anchor) {
       if ('checkpoint' in anchor)

@@ -21,10 +21,31 @@ export interface RedisAdapterOptions extends CommonAdapterOptions {
    * Default one hour.
    */
   readonly gcGraceMs?: number;
+  /**
+   * How long after sending a write Redis still accepts ioredis' resend of it (after a dropped
+   * connection) as the same write. A resend that arrives later is refused and reported as
+   * OutcomeUnknownError; journal entries live this long plus a clock-skew allowance. Default
+   * ten minutes.
+   */
+  readonly resendWindowMs?: number;
+  /**
+   * After a write's reply was lost and ioredis rejected it (it did not resend), how long the
+   * adapter keeps trying to reach Redis to settle whether the write was applied, before it
+   * reports OutcomeUnknownError. Default ten seconds.
+   */
+  readonly settleTimeoutMs?: number;
+  /**
+   * setup() refuses a server whose `maxmemory-policy` can evict the adapter's keys (every policy
+   * but `noeviction`): eviction silently drops acknowledged checkpoints. True turns the refusal
+   * into a warning (`process.emitWarning`) for those who accept that risk. Default false.
+   */
+  readonly allowEvictingServer?: boolean;
 }
 
 export const DEFAULT_KEY_PREFIX = 'ck';
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
+export const DEFAULT_RESEND_WINDOW_MS = 10 * 60 * 1000;
+export const DEFAULT_SETTLE_TIMEOUT_MS = 10 * 1000;
 /** Redis' default proto-max-bulk-len: no single value (an ARGV of a script) may be larger. */
 export const MAX_REDIS_PAYLOAD_BYTES = 512 * 1024 * 1024;
 
@@ -44,6 +65,14 @@ export const SUMMARY_ATTEMPTS = 20;
 export interface ResolvedRedisOptions extends ResolvedAdapterOptions {
   readonly keyPrefix: string;
   readonly gcGraceMs: number;
+  readonly resendWindowMs: number;
+  readonly settleTimeoutMs: number;
+  readonly allowEvictingServer: boolean;
+}
+
+function requireFlag(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ValidationError(field, 'must be a boolean');
+  return value;
 }
 
 export function resolveRedisOptions(options: RedisAdapterOptions = {}): ResolvedRedisOptions {
@@ -58,5 +87,14 @@ export function resolveRedisOptions(options: RedisAdapterOptions = {}): Resolved
     ...common,
     keyPrefix: requireKeyPrefix('keyPrefix', options.keyPrefix ?? DEFAULT_KEY_PREFIX),
     gcGraceMs: requirePositiveInteger('gcGraceMs', options.gcGraceMs ?? DEFAULT_GC_GRACE_MS),
+    resendWindowMs: requirePositiveInteger(
+      'resendWindowMs',
+      options.resendWindowMs ?? DEFAULT_RESEND_WINDOW_MS,
+    ),
+    settleTimeoutMs: requirePositiveInteger(
+      'settleTimeoutMs',
+      options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS,
+    ),
+    allowEvictingServer: requireFlag('allowEvictingServer', options.allowEvictingServer ?? false),
   };
 }

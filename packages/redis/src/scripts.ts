@@ -9,18 +9,29 @@
 import { createHash } from 'node:crypto';
 import { dataNodes, type RedisClient } from './connection.js';
 import { redisCall } from './errors.js';
+import { journaledLua, keyedLua } from './lua/journal.js';
+
+/**
+ * How a write script survives a lost reply (lua/journal.ts): `journaled` records its reply for
+ * resends, `keyed` is recognised by the nonce in its own record. Reads and idempotent writes
+ * have neither.
+ */
+export type WriteKind = 'journaled' | 'keyed';
 
 export interface RedisScript {
   /** For error messages. */
   readonly name: string;
   readonly lua: string;
   readonly sha: string;
+  readonly write?: WriteKind;
 }
 
 export type ScriptArg = string | number | Buffer;
 
-export function defineScript(name: string, lua: string): RedisScript {
-  return { name, lua, sha: createHash('sha1').update(lua).digest('hex') };
+export function defineScript(name: string, body: string, write?: WriteKind): RedisScript {
+  const lua =
+    write === 'journaled' ? journaledLua(body) : write === 'keyed' ? keyedLua(body) : body;
+  return { name, lua, sha: createHash('sha1').update(lua).digest('hex'), write };
 }
 
 function isNoScript(error: unknown): boolean {
@@ -32,14 +43,21 @@ export class ScriptRunner {
 
   /** The script's reply with bulk strings decoded as UTF-8. */
   run(script: RedisScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    return redisCall(script.name, async () => {
-      try {
-        return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
-      } catch (error) {
-        if (!isNoScript(error)) throw error;
-        return await this.client.eval(script.lua, keys.length, ...keys, ...args);
-      }
-    });
+    return redisCall(script.name, () => this.runUntranslated(script, keys, args));
+  }
+
+  /** As run, but the driver's error as thrown: journal.ts must tell a lost reply from the rest. */
+  async runUntranslated(
+    script: RedisScript,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<unknown> {
+    try {
+      return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return await this.client.eval(script.lua, keys.length, ...keys, ...args);
+    }
   }
 
   /** The script's reply with bulk strings as Buffers: for scripts that return stored bytes. */

@@ -15,11 +15,12 @@ import { freePort, HOST } from '@checkpointkit/test-services';
 import { type Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisAdapter, type RedisAdapter, type RedisTx } from '../src/index.js';
+import { WriteJournal } from '../src/journal.js';
 import { keyLayout } from '../src/key-layout.js';
 import { checkpointInsert } from '../src/lua/checkpoint-insert.js';
 import { operationAppend } from '../src/lua/operation-append.js';
 import { newNonce } from '../src/nonce.js';
-import { ScriptRunner } from '../src/scripts.js';
+import { type RedisScript, type ScriptArg, ScriptRunner } from '../src/scripts.js';
 import { Units } from '../src/tx/unit.js';
 import {
   connectionOf,
@@ -301,41 +302,52 @@ describe.each<Topology>(['standalone', 'cluster'])('%s: storage details', (topol
     expect(await a.checkpoints.tryInsert(key('r', 'short'), TTL)).toBe(true);
   });
 
-  it('a resent write (lost reply, ioredis resends) is recognised as applied, not as a conflict', async () => {
+  it('a resent write (lost reply, ioredis resends) is recognised as applied, even after other writes', async () => {
     const a = await adapterOn(topology);
     const scripts = new ScriptRunner(a.client);
     const layout = keyLayout(a.keyPrefix);
+    const journal = new WriteJournal(scripts, layout, {
+      resendWindowMs: 60_000,
+      settleTimeoutMs: 1000,
+    });
+    // What ioredis sends again after reconnecting: the very same command, same entry.
+    const keyedSend = (script: RedisScript, keys: string[], args: ScriptArg[], entry: string) =>
+      scripts.run(script, [...keys, entry], args);
+    const journaledSend = (script: RedisScript, keys: string[], args: ScriptArg[], entry: string) =>
+      scripts.run(script, [...keys, entry], [...args, 0, Date.now(), 60_000, 120_000]);
+
+    const tag = layout.checkpointTag('shop', 'r');
     const keys = [
       layout.checkpointRecords('shop', 'r', 'billing/charge'),
       layout.checkpointIndex('shop', 'r', 'billing/charge'),
     ];
     const now = Date.now();
-    const value = `${now}:${now + HOUR_MS}:${newNonce()}::`;
+    const mine = journal.keyed(tag);
+    const value = `${now}:${now + HOUR_MS}:${mine.nonce}::`;
     const other = `${now}:${now + HOUR_MS}:${newNonce()}::`;
-    const insert = (v: string) => scripts.run(checkpointInsert, keys, ['u', now, v, HOUR_MS]);
-    expect(await insert(value)).toBeNull();
-    expect(await insert(value)).toBeNull(); // the resend
-    expect(await insert(other)).toBe(value); // a different write: the live record
+    const insert = (v: string, entry: string) =>
+      keyedSend(checkpointInsert, keys, ['u', now, v, HOUR_MS], entry);
+    expect(await insert(value, mine.entry)).toBeNull();
+    expect(await insert(value, mine.entry)).toBeNull(); // the resend
+    expect(await insert(other, journal.keyed(tag).entry)).toBe(value); // another write: the live record
 
+    // An append resent after another append landed in between: the first reply, applied once.
+    const opTag = layout.operationTag('op');
     const op = [layout.operationMeta('op'), layout.operationIds('op')];
-    const append = (nonce: string) =>
-      scripts.run(operationAppend, op, [
-        '',
-        now,
-        'l',
-        'd',
-        now,
-        layout.operationCheckpointPrefix('op'),
-        nonce,
-      ]);
-    const nonce = newNonce();
-    expect(await append(nonce)).toEqual(['ok', 1]);
-    expect(await append(nonce)).toEqual(['ok', 1]);
-    expect(await a.operations.open('op').list()).toEqual(['0000000000000001']);
+    const appendArgs = ['', now, 'l', 'd', now, layout.operationCheckpointPrefix('op')];
+    const first = layout.journalEntry(opTag, newNonce());
+    expect(await journaledSend(operationAppend, op, appendArgs, first)).toEqual(['ok', 1]);
+    await a.operations.open('op').checkpoint('between', new Uint8Array([1]));
+    expect(await journaledSend(operationAppend, op, appendArgs, first)).toEqual(['ok', 1]);
+    expect(await a.operations.open('op').list()).toEqual(['0000000000000001', '0000000000000002']);
 
     // A whole transaction unit sent twice: its guard and its user commands apply once.
-    const units = new Units({ userKey: layout.userKey, isCluster: a.client.isCluster }, scripts);
-    const { state, tx } = units.open(layout.checkpointTag('shop', 'r'));
+    const units = new Units(
+      { userKey: layout.userKey, isCluster: a.client.isCluster },
+      a.client,
+      journal,
+    );
+    const { state, tx } = units.open(tag);
     tx.incrby(tx.key('count'), 1);
     state.guards.push({
       kind: 'checkpoint',

@@ -25,13 +25,13 @@ import { UNIQUIFIER_SCAN_BUDGET } from '../options.js';
 import { scanKeys, unlinkKeys } from '../scan.js';
 import type { CheckpointGuard } from '../tx/guards.js';
 import { bindAnchor, type RedisTx, unitOf } from '../tx/tx.js';
-import { decodeRecordValue, encodeRecordValue, gcTtlMs } from './record.js';
+import { decodeRecordValue, encodeRecordValue, gcTtlMs, recordNonce } from './record.js';
 
 /** Larger than any adapter-clock time: "nothing is live", for setForTesting's writes. */
 const END_OF_TIME_MS = Number.MAX_SAFE_INTEGER;
 
 export function redisCheckpoints(context: RedisContext): CheckpointBackend<RedisTx> {
-  const { client, scripts, layout, units, options } = context;
+  const { client, scripts, layout, units, journal, options } = context;
   type Where = Pick<NormalizedCheckpointKey, 'project' | 'resourceId' | 'processId'>;
   const recordsOf = (k: Where): string =>
     layout.checkpointRecords(k.project, k.resourceId, k.processId);
@@ -72,17 +72,29 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
     nowMs: number,
     liveAtMs = nowMs,
   ): Promise<CheckpointRecord | null> {
-    const live = await scripts.run(
+    const { key } = record;
+    const write = journal.keyed(layout.checkpointTag(key.project, key.resourceId));
+    const live = await journal.writeKeyed(
       checkpointInsert,
-      [recordsOf(record.key), indexOf(record.key)],
+      write,
+      [recordsOf(key), indexOf(key)],
       [
-        record.key.uniquifier,
+        key.uniquifier,
         liveAtMs,
-        encodeRecordValue(record, newNonce()),
+        encodeRecordValue(record, write.nonce),
         gcTtlMs(record, nowMs, options.gcGraceMs),
       ],
+      {
+        applied: async () => {
+          const stored = await redisCall('checkpoint read-back', () =>
+            client.hget(recordsOf(key), key.uniquifier),
+          );
+          return stored !== null && recordNonce(stored) === write.nonce;
+        },
+        onApplied: () => null,
+      },
     );
-    return live === null ? null : decodeRecordValue(record.key, String(live));
+    return live === null ? null : decodeRecordValue(key, String(live));
   }
 
   const recordsKeys = (what: string): Promise<string[]> =>
@@ -94,16 +106,16 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
     insertUnlessLive: insert,
 
     async replaceClaim(key, token, next) {
-      const nonce = newNonce();
-      const replaced = await scripts.run(
+      // Journaled: a resend of a release (which deletes the record) must not answer "lost".
+      const replaced = await journal.write(
         checkpointReplaceClaim,
+        layout.checkpointTag(key.project, key.resourceId),
         [recordsOf(key), indexOf(key)],
         [
           key.uniquifier,
           token,
-          next ? encodeRecordValue(next, nonce) : '',
+          next ? encodeRecordValue(next, newNonce()) : '',
           next ? gcTtlMs(next, options.clock(), options.gcGraceMs) : 0,
-          nonce,
         ],
       );
       return replaced === 1;

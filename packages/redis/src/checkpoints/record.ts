@@ -33,6 +33,11 @@ export function decodeRecordValue(key: NormalizedCheckpointKey, value: string): 
   };
 }
 
+/** The nonce of the write that stored `value`. */
+export function recordNonce(value: string): string | null {
+  return VALUE.exec(value)?.[3] ?? null;
+}
+
 /** How long Redis keeps a record's hash at least (GC only): until expiry, plus the grace. */
 export function gcTtlMs(record: CheckpointRecord, nowMs: number, graceMs: number): number {
   return Math.max(record.expiryMs - nowMs, 0) + graceMs;

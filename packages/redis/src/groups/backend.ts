@@ -34,7 +34,7 @@ import type { ChangeNotifier } from './notifier.js';
 import { partitionSeeks } from './seeks.js';
 
 export function redisGroups(context: RedisContext, notifier: ChangeNotifier): GroupBackend {
-  const { client, scripts, layout, options } = context;
+  const { client, scripts, layout, journal, options } = context;
   const keys = (group: string): string[] => [
     layout.groupPartitions(group),
     layout.groupVersion(group),
@@ -67,7 +67,9 @@ export function redisGroups(context: RedisContext, notifier: ChangeNotifier): Gr
     },
 
     async advance(group, partition, ts) {
-      const [outcome, maximum] = (await scripts.run(groupAdvance, keys(group), [
+      // Journaled: a resend after a later advance must not read as a regression.
+      const tag = layout.groupTag(group);
+      const [outcome, maximum] = (await journal.write(groupAdvance, tag, keys(group), [
         layout.groupBase(group),
         layout.groupChannel(group),
         partition,
@@ -79,7 +81,8 @@ export function redisGroups(context: RedisContext, notifier: ChangeNotifier): Gr
     },
 
     async commit(group, range) {
-      await scripts.run(groupCommit, keys(group), [
+      // Journaled: a resend must not mark timestamps advanced after it as applied.
+      await journal.write(groupCommit, layout.groupTag(group), keys(group), [
         layout.groupBase(group),
         layout.groupChannel(group),
         hlcSortKey(range.min),

@@ -25,4 +25,5 @@ keep_for(KEYS[1], ARGV[4])
 keep_for(KEYS[2], ARGV[4])
 return nil
 `,
+  'keyed',
 );

@@ -10,17 +10,14 @@ export const checkpointReplaceClaim = defineScript(
   ARGV[2]  the claim's token
   ARGV[3]  the replacing record value, or '' to delete the record
   ARGV[4]  GC ttl, ms (unused when deleting)
-  ARGV[5]  this call's nonce (also inside ARGV[3])
-  Returns 1 when the stored record was the claim with ARGV[2] and is now replaced (or was already
-  replaced by this same call: a resend), else 0, writing nothing.
+  Journaled (lua/journal.ts): a resend returns the first reply.
+  Returns 1 when the stored record was the claim with ARGV[2] and is now replaced, else 0,
+  writing nothing.
 ]]
 ${checkpointRecordLua}
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored then return 0 end
-if record_token(stored) ~= ARGV[2] then
-  if record_nonce(stored) == ARGV[5] then return 1 end
-  return 0
-end
+if record_token(stored) ~= ARGV[2] then return 0 end
 if ARGV[3] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -31,4 +28,5 @@ else
 end
 return 1
 `,
+  'journaled',
 );

@@ -1,9 +1,12 @@
 import { defineScript } from '../scripts.js';
 import { checkpointRecordLua } from './checkpoint-record.js';
 
-export const commitUnit = defineScript(
-  'commit-unit',
-  `--[[ commit-unit: one transaction (a RedisTx): the adapter's guarded records and the user's
+/**
+ * Two scripts share the body: a unit with a checkpoint guard is `keyed` (its record carries the
+ * unit's nonce, which is how a resend recognises itself: {'done'}); any other unit (a node's
+ * root, a dataset's marker, a bare transaction) is `journaled` (lua/journal.ts).
+ */
+const commitUnitLua = `--[[ commit-unit: one transaction (a RedisTx): the adapter's guarded records and the user's
   queued commands, applied together or not at all. Encoded by tx/unit.ts.
   KEYS     every key of the unit, adapter records first, then the user's; ARGV refers to a key by
            its 1-based position in KEYS
@@ -117,5 +120,11 @@ for _, guard in ipairs(guards) do
   end
 end
 return {'ok'}
-`,
+`;
+
+export const commitUnit = defineScript('commit-unit', commitUnitLua, 'keyed');
+export const commitUnitJournaled = defineScript(
+  'commit-unit-journaled',
+  commitUnitLua,
+  'journaled',
 );

@@ -35,4 +35,5 @@ redis.call('ZADD', base .. 'unapplied:' .. n, 0, ts)
 window_changed(KEYS[2], ARGV[2], 'advance')
 return {'recorded'}
 `,
+  'journaled',
 );

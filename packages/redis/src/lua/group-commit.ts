@@ -31,4 +31,5 @@ if moved > 0 then
 end
 return moved
 `,
+  'journaled',
 );

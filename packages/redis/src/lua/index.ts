@@ -4,11 +4,12 @@ import { checkpointInsert } from './checkpoint-insert.js';
 import { checkpointLivePage } from './checkpoint-live-page.js';
 import { checkpointPurge } from './checkpoint-purge.js';
 import { checkpointReplaceClaim } from './checkpoint-replace-claim.js';
-import { commitUnit } from './commit-unit.js';
+import { commitUnit, commitUnitJournaled } from './commit-unit.js';
 import { groupAdvance } from './group-advance.js';
 import { groupCommit } from './group-commit.js';
 import { groupEnsure } from './group-ensure.js';
 import { groupPrune } from './group-prune.js';
+import { journalSettle } from './journal-settle.js';
 import { nodeClean } from './node-clean.js';
 import { nodeDelete } from './node-delete.js';
 import { operationAcquire } from './operation-acquire.js';
@@ -18,6 +19,7 @@ import { operationCompact } from './operation-compact.js';
 import { operationLatest } from './operation-latest.js';
 import { operationReleaseLease } from './operation-release-lease.js';
 import { operationRenewLease } from './operation-renew-lease.js';
+import { sessionKvWrite } from './session-kv-write.js';
 
 export const allScripts: readonly RedisScript[] = [
   checkpointInsert,
@@ -25,10 +27,12 @@ export const allScripts: readonly RedisScript[] = [
   checkpointPurge,
   checkpointReplaceClaim,
   commitUnit,
+  commitUnitJournaled,
   groupAdvance,
   groupCommit,
   groupEnsure,
   groupPrune,
+  journalSettle,
   nodeClean,
   nodeDelete,
   operationAcquire,
@@ -38,4 +42,5 @@ export const allScripts: readonly RedisScript[] = [
   operationLatest,
   operationReleaseLease,
   operationRenewLease,
+  sessionKvWrite,
 ];

@@ -14,4 +14,5 @@ for _, hash in ipairs(hashes) do redis.call('DEL', ARGV[1] .. hash) end
 redis.call('DEL', KEYS[2])
 return #hashes
 `,
+  'journaled',
 );

@@ -19,4 +19,5 @@ local token = redis.call('HINCRBY', meta, 'token', 1)
 redis.call('HSET', meta, 'lease-owner', ARGV[1], 'lease-token', token, 'lease-expiry', ARGV[2])
 return {'acquired', token}
 `,
+  'journaled',
 );

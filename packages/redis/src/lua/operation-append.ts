@@ -12,21 +12,20 @@ export const operationAppend = defineScript(
   ARGV[4]  data
   ARGV[5]  createdMs
   ARGV[6]  checkpoint key prefix (the 16-digit id is appended; same hash tag as KEYS)
-  ARGV[7]  this call's nonce
-  Returns {'ok', seq} (also for a resend of an append that was applied), or
+  Journaled (lua/journal.ts): a resend returns the first reply, so an append is never applied
+  twice, whatever was appended in between.
+  Returns {'ok', seq}, or
   {'fenced', lease-owner, lease-token, lease-expiry} writing nothing.
 ]]
 ${operationFenceLua}
 local meta, ids = KEYS[1], KEYS[2]
-local applied = redis.call('HMGET', meta, 'append-nonce', 'append-seq')
-if applied[1] == ARGV[7] then return {'ok', tonumber(applied[2])} end
 local lease = fenced_out(meta, ARGV[1], tonumber(ARGV[2]))
 if lease then return {'fenced', lease[1], lease[2], lease[3]} end
 local seq = redis.call('HINCRBY', meta, 'seq', 1)
 local id = string.format('%016d', seq)
 redis.call('HSET', ARGV[6] .. id, 'label', ARGV[3], 'data', ARGV[4], 'created-ms', ARGV[5])
 redis.call('ZADD', ids, seq, id)
-redis.call('HSET', meta, 'append-nonce', ARGV[7], 'append-seq', seq)
 return {'ok', seq}
 `,
+  'journaled',
 );

@@ -23,4 +23,5 @@ if ARGV[4] == '1' and ARGV[1] ~= '' then
 end
 return {'ok'}
 `,
+  'journaled',
 );

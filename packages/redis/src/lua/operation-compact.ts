@@ -31,4 +31,5 @@ redis.call('DEL', ids)
 redis.call('ZADD', ids, seq, id)
 return {'ok', seq}
 `,
+  'journaled',
 );

@@ -11,4 +11,5 @@ if redis.call('HGET', KEYS[1], 'lease-token') ~= ARGV[1] then return 0 end
 redis.call('HDEL', KEYS[1], 'lease-owner', 'lease-token', 'lease-expiry')
 return 1
 `,
+  'journaled',
 );

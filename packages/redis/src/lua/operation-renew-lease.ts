@@ -12,4 +12,5 @@ if redis.call('HGET', KEYS[1], 'lease-token') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'lease-expiry', ARGV[2])
 return 1
 `,
+  'journaled',
 );

@@ -56,7 +56,7 @@ function repliesOf(replies: [Error | null, unknown][] | null, what: string): unk
 }
 
 export function redisNodes(context: RedisContext): NodeBackend<RedisTx> {
-  const { client, scripts, layout, units, options } = context;
+  const { client, scripts, layout, units, journal, options } = context;
 
   return {
     maxShardBytes: MAX_SHARD_BYTES,
@@ -141,8 +141,10 @@ export function redisNodes(context: RedisContext): NodeBackend<RedisTx> {
     },
 
     async deleteNode(id) {
-      await scripts.run(
+      // Journaled: a resend after a new create must not delete the new state.
+      await journal.write(
         nodeDelete,
+        layout.nodeTag(id),
         [layout.nodeRoot(id), layout.nodeStamps(id)],
         [layout.nodeShardPrefix(id)],
       );

@@ -25,8 +25,8 @@ import { operationCompact } from '../lua/operation-compact.js';
 import { operationLatest } from '../lua/operation-latest.js';
 import { operationReleaseLease } from '../lua/operation-release-lease.js';
 import { operationRenewLease } from '../lua/operation-renew-lease.js';
-import { newNonce } from '../nonce.js';
 import { scanKeys } from '../scan.js';
+import type { RedisScript, ScriptArg } from '../scripts.js';
 
 type Nullable = string | null;
 /** The reply of a script that writes: {'ok', …}, {'none'} or {'fenced', owner, token, expiry}. */
@@ -38,7 +38,10 @@ function leaseOf(owner: unknown, token: unknown, expiry: unknown): OperationLeas
 }
 
 export function redisOperations(context: RedisContext): OperationBackend {
-  const { client, scripts, layout } = context;
+  const { client, scripts, layout, journal } = context;
+  /** Every write of an operation is journaled under its tag (journal.ts). */
+  const write = (name: string, script: RedisScript, k: string[], args: ScriptArg[]) =>
+    journal.write(script, layout.operationTag(name), k, args);
   const keys = (name: string): string[] => [layout.operationMeta(name), layout.operationIds(name)];
   const fenceArg = (fence: Fence): string => (fence === null ? '' : String(fence));
 
@@ -52,14 +55,13 @@ export function redisOperations(context: RedisContext): OperationBackend {
 
   return {
     async append(name, entry, fence, nowMs) {
-      const reply = (await scripts.run(operationAppend, keys(name), [
+      const reply = (await write(name, operationAppend, keys(name), [
         fenceArg(fence),
         nowMs,
         entry.label,
         asBuffer(entry.data),
         entry.createdMs,
         layout.operationCheckpointPrefix(name),
-        newNonce(),
       ])) as WriteReply;
       if (reply[0] === 'fenced') fencedOut(name, reply, fence, nowMs);
       return Number(reply[1]);
@@ -103,7 +105,7 @@ export function redisOperations(context: RedisContext): OperationBackend {
     },
 
     async compact(name, entry, fence, nowMs) {
-      const reply = (await scripts.run(operationCompact, keys(name), [
+      const reply = (await write(name, operationCompact, keys(name), [
         fenceArg(fence),
         nowMs,
         entry.label,
@@ -115,7 +117,7 @@ export function redisOperations(context: RedisContext): OperationBackend {
     },
 
     async clear(name, fence, nowMs, endLease) {
-      const reply = (await scripts.run(operationClear, keys(name), [
+      const reply = (await write(name, operationClear, keys(name), [
         fenceArg(fence),
         nowMs,
         layout.operationCheckpointPrefix(name),
@@ -125,7 +127,8 @@ export function redisOperations(context: RedisContext): OperationBackend {
     },
 
     async acquire(name, owner, expiryMs, nowMs) {
-      const reply = (await scripts.run(
+      const reply = (await write(
+        name,
         operationAcquire,
         [layout.operationMeta(name)],
         [owner, expiryMs, nowMs],
@@ -136,7 +139,8 @@ export function redisOperations(context: RedisContext): OperationBackend {
     },
 
     async renewLease(name, token, expiryMs) {
-      const renewed = await scripts.run(
+      const renewed = await write(
+        name,
         operationRenewLease,
         [layout.operationMeta(name)],
         [token, expiryMs],
@@ -145,7 +149,8 @@ export function redisOperations(context: RedisContext): OperationBackend {
     },
 
     async releaseLease(name, token) {
-      const released = await scripts.run(
+      const released = await write(
+        name,
         operationReleaseLease,
         [layout.operationMeta(name)],
         [token],

@@ -19,10 +19,11 @@ import {
 import { asBuffer } from '../bytes.js';
 import type { RedisContext } from '../context.js';
 import { redisCall } from '../errors.js';
+import { sessionKvWrite } from '../lua/session-kv-write.js';
 import type { RedisTx } from '../tx/tx.js';
 
 export function redisSessions(context: RedisContext): SessionBackend<RedisTx> {
-  const { client, layout, units, options } = context;
+  const { client, layout, units, journal, options } = context;
 
   async function datasetMarker(dataset: string): Promise<DatasetMarker | null> {
     const [key, id] = await redisCall('dataset marker', () =>
@@ -39,12 +40,20 @@ export function redisSessions(context: RedisContext): SessionBackend<RedisTx> {
       return value === null ? null : viewBytes(value);
     },
     async kvSet(namespace, key, value) {
-      await redisCall('session kv set', () =>
-        client.hset(layout.sessionKv(namespace), key, asBuffer(value)),
+      await journal.write(
+        sessionKvWrite,
+        layout.sessionKvTag(namespace),
+        [layout.sessionKv(namespace)],
+        [key, '1', asBuffer(value)],
       );
     },
     async kvDelete(namespace, key) {
-      await redisCall('session kv delete', () => client.hdel(layout.sessionKv(namespace), key));
+      await journal.write(
+        sessionKvWrite,
+        layout.sessionKvTag(namespace),
+        [layout.sessionKv(namespace)],
+        [key, '0', ''],
+      );
     },
 
     async datasetGet(dataset, key) {

@@ -4,11 +4,14 @@
  */
 import { alreadyExists, BackendError, type RetryPolicy, retryAborted } from '@checkpointkit/core';
 import { asBuffer } from '../bytes.js';
-import { decodeRecordValue } from '../checkpoints/record.js';
+import { decodeRecordValue, recordNonce } from '../checkpoints/record.js';
+import type { RedisClient } from '../connection.js';
+import { redisCall } from '../errors.js';
+import type { WriteJournal } from '../journal.js';
 import { BARE_TRANSACTION_TAG } from '../key-layout.js';
-import { commitUnit } from '../lua/commit-unit.js';
+import { commitUnit, commitUnitJournaled } from '../lua/commit-unit.js';
 import { newNonce } from '../nonce.js';
-import type { ScriptArg, ScriptRunner } from '../scripts.js';
+import type { ScriptArg } from '../scripts.js';
 import {
   type CheckpointGuard,
   encodeGuard,
@@ -32,7 +35,8 @@ export type UnitOutcome =
 export class Units {
   constructor(
     readonly context: TxContext,
-    private readonly scripts: ScriptRunner,
+    private readonly client: RedisClient,
+    private readonly journal: WriteJournal,
   ) {}
 
   /** A new unit (and the RedisTx that fills it), anchored at `anchor` if it is known. */
@@ -112,8 +116,29 @@ export class Units {
       }
       args.push(command.length, mask, ...encoded);
     }
-    const reply = (await this.scripts.run(commitUnit, keys, args)) as [string, ...unknown[]];
-    return this.outcome(state.guards, reply);
+    const own = state.guards.find((g): g is CheckpointGuard => g.kind === 'checkpoint');
+    if (!own) {
+      const reply = await this.journal.write(commitUnitJournaled, tag, keys, args);
+      return this.outcome(state.guards, reply as [string, ...unknown[]]);
+    }
+    // Keyed: the checkpoint record carries the unit's nonce; after a lost reply it says whether
+    // the unit (all or nothing) was applied.
+    const reply = await this.journal.writeKeyed(
+      commitUnit,
+      this.journal.keyed(tag, state.nonce),
+      keys,
+      args,
+      {
+        applied: async () => {
+          const stored = await redisCall('commit-unit read-back', () =>
+            this.client.hget(own.records, own.record.key.uniquifier),
+          );
+          return stored !== null && recordNonce(stored) === state.nonce;
+        },
+        onApplied: () => ['done'],
+      },
+    );
+    return this.outcome(state.guards, reply as [string, ...unknown[]]);
   }
 
   private outcome(guards: readonly Guard[], reply: [string, ...unknown[]]): UnitOutcome {

@@ -1,0 +1,4 @@
+import { defineScript } from '../scripts.js';
+import { journalSettleLua } from './journal.js';
+
+export const journalSettle = defineScript('journal-settle', journalSettleLua);
