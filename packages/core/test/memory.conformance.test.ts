@@ -2,6 +2,7 @@
 
 import { runConformance } from '../src/conformance/index.js';
 import { createMemoryAdapter, type MemoryAdapter, type MemoryTx } from '../src/index.js';
+import { lossyMemoryTarget } from './support/lost-replies.js';
 
 runConformance<MemoryTx, MemoryAdapter>({
   name: 'memory',
@@ -13,3 +14,8 @@ runConformance<MemoryTx, MemoryAdapter>({
       adapter.transaction(async (tx) => (tx.get(key) as string | undefined) ?? null),
   },
 });
+
+// Again with a fault capability, so that the lost-reply cases (faults/…) run too: a memory store
+// that loses a reply after applying the write and reports OutcomeUnknownError, as an adapter
+// that cannot settle the outcome must.
+runConformance(lossyMemoryTarget('outcome-unknown'));

@@ -21,6 +21,7 @@ import {
   next,
 } from '../src/index.js';
 import { MemoryRows } from '../src/memory/memory-store.js';
+import { lossyMemoryTarget } from './support/lost-replies.js';
 
 type Backends = AdapterBackends<MemoryTx> & { store: MemoryStore };
 
@@ -278,6 +279,31 @@ describe('the conformance suite fails broken adapters', () => {
     expect(results.filter((r) => r.outcome !== 'passed')).toEqual([]);
     expect(results.length).toBe(cases.length);
   });
+
+  it.each([
+    ['reported-retryable', 'a lost reply of an applied write is reported as retryable'],
+    ['resent-blindly', 'the client resends a write whose reply was lost and it is applied again'],
+  ] as const)(
+    'lost replies: %s (%s) fails every lost-reply case it breaks',
+    async (behaviour, _bug) => {
+      const cases = conformanceCases.filter((c) => c.id.startsWith('faults/'));
+      const results = await runCases(lossyMemoryTarget(behaviour), cases);
+      const failed = results.filter((r) => r.outcome === 'failed').map((r) => r.id);
+      const mustFail =
+        behaviour === 'reported-retryable'
+          ? cases.filter((c) => !c.id.includes('in-flight')).map((c) => c.id)
+          : [
+              'faults/checkpoints/run-once-lost-reply',
+              'faults/operations/checkpoint-lost-reply',
+              'faults/operations/checkpoint-lost-reply-writer-between',
+              'faults/groups/advance-lost-reply-writer-between',
+              'faults/sessions/kv-set-lost-reply-writer-between',
+              'faults/nodes/run-lost-reply',
+              'faults/nodes/run-lost-reply-writer-between',
+            ];
+      expect(failed).toEqual(expect.arrayContaining(mustFail));
+    },
+  );
 
   it('the unbroken memory adapter passes the same cases', async () => {
     const identity: Mutant = {

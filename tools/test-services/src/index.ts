@@ -5,6 +5,12 @@
  * Consumed as TypeScript source (vitest transforms it); never built, never published.
  */
 export {
+  type ArmedProxyFault,
+  FaultProxy,
+  type ProxyFault,
+  type ProxyFaultKind,
+} from './fault-proxy.js';
+export {
   freePort,
   HOST,
   makeTempDir,

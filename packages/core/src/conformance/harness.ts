@@ -13,6 +13,28 @@ export interface ConformanceProbe<Tx> {
   read(adapter: Adapter<Tx>, key: string): Promise<string | null>;
 }
 
+/** A lost reply that was armed: `fired()` says whether it happened. */
+export interface ArmedFault {
+  fired(): boolean;
+}
+
+/**
+ * Optional: faults the target's harness can inject, for the outcome-unknown cases (`faults/…`).
+ * A target without it has those cases listed as not tested.
+ */
+export interface FaultCapability<A> {
+  /**
+   * Arms a lost reply on `adapter`: its next committing write request (the one that makes a
+   * call's effect durable — for a call of several requests, that one, not a read or an
+   * idempotent preparatory write) reaches the store and is applied there, and its reply never
+   * reaches the adapter: the connection drops. `between`, when given, runs after the store
+   * applied the write and before the adapter can learn anything more (reconnect, resend or read
+   * back) — another writer's turn. Whether the client then resends or rejects the request is the
+   * target's own setting (a target may be registered once per client mode).
+   */
+  loseNextReply(adapter: A, options?: { between?: () => Promise<void> }): Promise<ArmedFault>;
+}
+
 export interface ConformanceTarget<Tx, A extends Adapter<Tx> = Adapter<Tx>> {
   readonly name: string;
   /** A fresh adapter on its own, isolated store (own file, database, namespace or key prefix), set up. */
@@ -26,6 +48,9 @@ export interface ConformanceTarget<Tx, A extends Adapter<Tx> = Adapter<Tx>> {
   readonly skip?: Readonly<Record<string, string>>;
   /** Adapters racing each other in concurrency cases; default 4. */
   readonly concurrency?: number;
+  /** Fault injection for the `faults/…` cases (lost replies); without it they are not tested. */
+  // biome-ignore lint/suspicious/noExplicitAny: the harness never looks inside a target's adapter type
+  readonly faults?: FaultCapability<any>;
 }
 
 export interface CaseContext<Tx> {
@@ -38,6 +63,8 @@ export interface CaseContext<Tx> {
   reopen(adapter: Adapter<Tx>): Promise<Adapter<Tx>>;
   /** Runs `cleanup` after the case, before adapters close (stop groups, abort watchers). */
   defer(cleanup: () => unknown): void;
+  /** The target's fault injection; cases that need it declare `requires: 'faults'`. */
+  readonly faults: FaultCapability<Adapter<Tx>> | null;
 }
 
 export interface ConformanceCase {
@@ -46,6 +73,8 @@ export interface ConformanceCase {
   /** The SPEC sentence the case proves. */
   readonly spec: string;
   readonly timeoutMs?: number;
+  /** A capability the target must declare for the case to run (else: listed as not tested). */
+  readonly requires?: 'faults';
   /** Cases never look inside Tx: they only hand it to the probe. */
   run(ctx: CaseContext<unknown>): Promise<void>;
 }
@@ -55,10 +84,18 @@ export const DEFAULT_CASE_TIMEOUT_MS = 60_000;
 // biome-ignore lint/suspicious/noExplicitAny: the harness never looks inside a target's adapter type
 type AnyTarget = ConformanceTarget<any, any>;
 
-export function skipReason(target: AnyTarget, id: string): string | null {
+export const NO_FAULTS_REASON =
+  'not tested: the target declares no fault capability (faults.loseNextReply)';
+
+export function skipReason(
+  target: AnyTarget,
+  id: string,
+  requires?: ConformanceCase['requires'],
+): string | null {
   for (const [pattern, reason] of Object.entries(target.skip ?? {})) {
     if (pattern === id || (pattern.endsWith('/') && id.startsWith(pattern))) return reason;
   }
+  if (requires === 'faults' && !target.faults) return NO_FAULTS_REASON;
   return null;
 }
 
@@ -88,6 +125,7 @@ export async function runCase<Tx, A extends Adapter<Tx>>(
     defer(cleanup) {
       deferred.push(cleanup);
     },
+    faults: target.faults ?? null,
   };
   try {
     await testCase.run(ctx as CaseContext<unknown>);
@@ -127,7 +165,7 @@ export async function runCases<Tx, A extends Adapter<Tx>>(
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const testCase of cases) {
-    const reason = skipReason(target, testCase.id);
+    const reason = skipReason(target, testCase.id, testCase.requires);
     if (reason !== null) {
       results.push({ id: testCase.id, outcome: 'skipped', reason });
       continue;

@@ -10,6 +10,7 @@
 import { afterAll, describe, it } from 'vitest';
 import type { Adapter } from '../adapter.js';
 import { checkpointCases } from './cases/checkpoints.js';
+import { faultCases } from './cases/faults.js';
 import { generalCases } from './cases/general.js';
 import { groupCases } from './cases/groups.js';
 import { nodeCases } from './cases/nodes.js';
@@ -24,13 +25,15 @@ import {
 } from './harness.js';
 
 export type {
+  ArmedFault,
   CaseContext,
   CaseResult,
   ConformanceCase,
   ConformanceProbe,
   ConformanceTarget,
+  FaultCapability,
 } from './harness.js';
-export { runCase, runCases } from './harness.js';
+export { NO_FAULTS_REASON, runCase, runCases } from './harness.js';
 export { ManualClock } from './manual-clock.js';
 export { type Ts, tableEntries, toHlc, type WindowTableCase, windowTable } from './window-table.js';
 
@@ -42,6 +45,7 @@ export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase
   '§3 checkpoint groups': groupCases,
   '§4 commit sessions': sessionCases,
   '§5 sharded node state': nodeCases,
+  '§0 three endings: lost replies': faultCases,
 };
 
 export const conformanceCases: readonly ConformanceCase[] = Object.values(conformanceSuites).flat();
@@ -66,7 +70,7 @@ export function runConformance<Tx, A extends Adapter<Tx> = Adapter<Tx>>(
       describe(section, () => {
         for (const testCase of list) {
           const title = `${testCase.spec} [${testCase.id}]`;
-          const reason = skipReason(target, testCase.id);
+          const reason = skipReason(target, testCase.id, testCase.requires);
           if (reason !== null) {
             skipped.push(`${testCase.id}: ${reason}`);
             it.skip(`${title} — skipped: ${reason}`, () => {});
