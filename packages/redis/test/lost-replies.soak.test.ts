@@ -99,7 +99,7 @@ describe.each<ClientMode>(['resend', 'reject'])('lost replies, client mode %s', 
       if (next() < CUT_PROBABILITY) {
         const kind = FAULT_KINDS[Math.floor(next() * FAULT_KINDS.length)] as ProxyFaultKind;
         const withOther = next() < 0.5;
-        loseNextWriteReply(lossy.proxy, {
+        loseNextWriteReply(lossy, {
           kind,
           between: withOther
             ? async () => {
@@ -162,9 +162,7 @@ describe.each<ClientMode>(['resend', 'reject'])('lost replies, client mode %s', 
         }
       }
     }
-    expect(lossy.proxy.firedCount, 'enough cuts actually happened').toBeGreaterThanOrEqual(
-      MIN_CUTS,
-    );
+    expect(lossy.firedCount(), 'enough cuts actually happened').toBeGreaterThanOrEqual(MIN_CUTS);
 
     // Operation checkpoints: no label at two ids; acknowledged present; not-applied absent.
     const op = b.operations.open('soak');
@@ -217,7 +215,7 @@ describe.each<ClientMode>(['resend', 'reject'])('lost replies, client mode %s', 
       if (end === 'not-applied') expect(value, `kv ${key} reported retryable`).toBeNull();
     }
     console.info(
-      `soak (${mode}): ${lossy.proxy.firedCount} cuts; runs ${acknowledged} acknowledged, ${unknown} unknown, ${runs.filter((e) => e === 'not-applied').length} not applied`,
+      `soak (${mode}): ${lossy.firedCount()} cuts; runs ${acknowledged} acknowledged, ${unknown} unknown, ${runs.filter((e) => e === 'not-applied').length} not applied`,
     );
   });
 });

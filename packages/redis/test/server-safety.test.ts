@@ -10,7 +10,14 @@ import {
   StoreFullError,
   UnsafeConfigurationError,
 } from '@checkpointkit/core';
-import { freePort, HOST, makeTempDir, RedisServer, removeDir } from '@checkpointkit/test-services';
+import {
+  type FaultProxy,
+  freePort,
+  HOST,
+  makeTempDir,
+  RedisServer,
+  removeDir,
+} from '@checkpointkit/test-services';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisAdapter, type RedisAdapter } from '../src/index.js';
@@ -165,7 +172,7 @@ describe('a connection dropped inside the shards MULTI (shared server, through a
       adapters.push(a);
       await a.nodes<{ n: number }>().for('n').create({ n: 1 });
       // The next request that carries MULTI: the shard batch of the next run.
-      const fault = lossy.proxy.arm({
+      const fault = (lossy.proxies[0] as FaultProxy).arm({
         kind: 'lose-reply',
         matches: (request) => /\bmulti\b/i.test(request.toString('latin1')),
       });

@@ -1,5 +1,6 @@
 /**
- * Adapters whose connection to the standalone server runs through a FaultProxy, so that a test
+ * Adapters whose connections (to the standalone server, or to every Cluster master, mapped with
+ * ioredis' natMap) run through FaultProxies, so that a test
  * (or the conformance suite's fault capability) can lose the reply of a write after Redis
  * applied it. Two client modes, the two ways ioredis handles a command left unanswered by a
  * dropped connection: `resend` (its default: resend after reconnecting) and `reject`
@@ -7,11 +8,11 @@
  */
 import type { ArmedFault, ConformanceTarget } from '@checkpointkit/core/conformance';
 import { FaultProxy, HOST, type ProxyFaultKind } from '@checkpointkit/test-services';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { createRedisAdapter, type RedisAdapter, type RedisTx } from '../../src/index.js';
 import { allScripts } from '../../src/lua/index.js';
-import { connectionOf, deletePrefix, readProbe, uniquePrefix } from './clients.js';
+import { connectionOf, deletePrefix, readProbe, type Topology, uniquePrefix } from './clients.js';
 
 export type ClientMode = 'resend' | 'reject';
 
@@ -23,52 +24,89 @@ export function isCommittingWrite(request: Buffer): boolean {
 }
 
 export interface LossyClient {
-  readonly client: Redis;
-  readonly proxy: FaultProxy;
+  readonly client: Redis | Cluster;
+  /** One per server the client talks to. */
+  readonly proxies: readonly FaultProxy[];
+  /** Faults fired so far, on every proxy. */
+  firedCount(): number;
   close(): Promise<void>;
 }
 
-export async function lossyClient(mode: ClientMode): Promise<LossyClient> {
-  const { standalone } = inject('redis');
-  const proxy = await FaultProxy.start(standalone);
-  const client = new Redis(proxy.port, HOST, {
+export async function lossyClient(
+  mode: ClientMode,
+  topology: Topology = 'standalone',
+): Promise<LossyClient> {
+  const servers = inject('redis');
+  const upstreams = topology === 'standalone' ? [servers.standalone] : [...servers.cluster];
+  const proxies = await Promise.all(upstreams.map((u) => FaultProxy.start(u)));
+  const redisOptions = {
     // Reconnect at once: the proxy holds a reconnection for as long as a test needs.
-    retryStrategy: (times) => Math.min(times * 10, 100),
+    retryStrategy: (times: number) => Math.min(times * 10, 100),
     ...(mode === 'reject' ? { maxRetriesPerRequest: 0 } : {}),
-  });
+  };
+  const client =
+    topology === 'standalone'
+      ? new Redis(proxies[0]?.port as number, HOST, redisOptions)
+      : new Cluster(
+          proxies.map((p) => ({ host: HOST, port: p.port })),
+          {
+            redisOptions,
+            // The slot map names the real servers: route each one through its proxy.
+            natMap: Object.fromEntries(
+              upstreams.map((u, i) => [
+                `${u.host}:${u.port}`,
+                { host: HOST, port: proxies[i]?.port as number },
+              ]),
+            ),
+            clusterRetryStrategy: (times: number) => Math.min(times * 10, 100),
+          },
+        );
   client.on('error', () => {});
   return {
     client,
-    proxy,
+    proxies,
+    firedCount: () => proxies.reduce((sum, p) => sum + p.firedCount, 0),
     async close() {
       client.disconnect();
-      await proxy.stop();
+      await Promise.all(proxies.map((p) => p.stop()));
     },
   };
 }
 
 /**
- * Loses the reply of the next committing write sent through `proxy` (`kind` for other faults);
- * `between` runs before the client can reconnect.
+ * Loses the reply of the next committing write the client sends, on whichever server it goes to
+ * (`kind` for other faults); `between` runs before the client can reconnect.
  */
 export function loseNextWriteReply(
-  proxy: FaultProxy,
+  lossy: LossyClient,
   options: { between?: () => Promise<void>; kind?: ProxyFaultKind } = {},
 ): ArmedFault {
-  return proxy.arm({
-    kind: options.kind ?? 'lose-reply',
-    matches: isCommittingWrite,
-    between: options.between,
-  });
+  let claimed = false;
+  const armed = lossy.proxies.map((proxy) =>
+    proxy.arm({
+      kind: options.kind ?? 'lose-reply',
+      // Armed on every proxy, fired on the first that sees the write.
+      matches: (request) => {
+        if (claimed || !isCommittingWrite(request)) return false;
+        claimed = true;
+        return true;
+      },
+      between: options.between,
+    }),
+  );
+  return { fired: () => armed.some((a) => a.fired()) };
 }
 
 /** The conformance target: every created adapter talks through its own proxy. */
-export function lossyTarget(mode: ClientMode): ConformanceTarget<RedisTx, RedisAdapter> {
+export function lossyTarget(
+  mode: ClientMode,
+  topology: Topology = 'standalone',
+): ConformanceTarget<RedisTx, RedisAdapter> {
   const connections = new WeakMap<RedisAdapter, LossyClient>();
   return {
-    name: `redis standalone through a fault proxy, client mode ${mode}`,
+    name: `redis ${topology} through fault proxies, client mode ${mode}`,
     async create({ clock }) {
-      const lossy = await lossyClient(mode);
+      const lossy = await lossyClient(mode, topology);
       const adapter = createRedisAdapter(
         { client: lossy.client },
         { clock, keyPrefix: uniquePrefix(`lossy-${mode}`) },
@@ -79,7 +117,7 @@ export function lossyTarget(mode: ClientMode): ConformanceTarget<RedisTx, RedisA
     },
     // Another process: straight to the server, never through the proxy.
     reopen: async (adapter, { clock }) =>
-      createRedisAdapter(connectionOf('standalone'), { clock, keyPrefix: adapter.keyPrefix }),
+      createRedisAdapter(connectionOf(topology), { clock, keyPrefix: adapter.keyPrefix }),
     async destroy(adapter) {
       const lossy = connections.get(adapter);
       if (!lossy) return;
@@ -94,7 +132,7 @@ export function lossyTarget(mode: ClientMode): ConformanceTarget<RedisTx, RedisA
       async loseNextReply(adapter: RedisAdapter, options = {}) {
         const lossy = connections.get(adapter);
         if (!lossy) throw new Error('loseNextReply: not an adapter of this target');
-        return loseNextWriteReply(lossy.proxy, options);
+        return loseNextWriteReply(lossy, options);
       },
     },
   };
