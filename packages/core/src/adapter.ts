@@ -26,6 +26,8 @@ import { requireObject, requirePositiveInteger } from './validation.js';
 export interface AdapterLimits {
   /** Largest operation checkpoint payload and largest encoded node state, in bytes. */
   readonly maxPayloadBytes: number;
+  /** Largest encoded runOnce/claim result kept with a checkpoint, in bytes. */
+  readonly maxResultBytes: number;
 }
 
 export interface Adapter<Tx> {
@@ -52,13 +54,19 @@ export interface CommonAdapterOptions {
   readonly maxPayloadBytes?: number;
   /** Retries of aborted backend transactions. */
   readonly retry?: Partial<RetryPolicy>;
+  /** The largest encoded runOnce/claim result kept with a checkpoint; default 64 KiB, at most 512 KiB. */
+  readonly maxResultBytes?: number;
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_RESULT_BYTES = 64 * 1024;
+/** Within every store's cell, value and entity limits, with the record around it. */
+export const MAX_RESULT_BYTES_LIMIT = 512 * 1024;
 
 export interface ResolvedAdapterOptions {
   readonly clock: Clock;
   readonly maxPayloadBytes: number;
+  readonly maxResultBytes: number;
   readonly retry: RetryPolicy;
 }
 
@@ -73,6 +81,11 @@ export function resolveAdapterOptions(options: CommonAdapterOptions = {}): Resol
     maxPayloadBytes: requirePositiveInteger(
       'maxPayloadBytes',
       opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    ),
+    maxResultBytes: requirePositiveInteger(
+      'maxResultBytes',
+      opts.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+      MAX_RESULT_BYTES_LIMIT,
     ),
     retry,
   };
@@ -93,15 +106,15 @@ export interface AdapterBackends<Tx> {
 }
 
 export function composeAdapter<Tx>(backends: AdapterBackends<Tx>): Adapter<Tx> {
-  const { clock, maxPayloadBytes, retry } = backends.options;
+  const { clock, maxPayloadBytes, maxResultBytes, retry } = backends.options;
   let closing: Promise<void> | null = null;
   const open = <B extends object>(backend: B): B =>
     refuseAfterClose(backend, backends.name, () => closing !== null);
   const nodeBackend = open(backends.nodes);
   return {
     name: backends.name,
-    limits: { maxPayloadBytes },
-    checkpoints: createCheckpointStore(open(backends.checkpoints), clock),
+    limits: { maxPayloadBytes, maxResultBytes },
+    checkpoints: createCheckpointStore(open(backends.checkpoints), clock, maxResultBytes),
     operations: createOperationStore(open(backends.operations), clock, maxPayloadBytes),
     groups: createCheckpointGroups(open(backends.groups)),
     sessions: createSessionStore(open(backends.sessions)),

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'SESSION_STATE'
   | 'OUTCOME_UNKNOWN'
   | 'STORE_FULL'
+  | 'WAIT_TIMEOUT'
   | 'UNSAFE_CONFIGURATION'
   | 'BACKEND';
 
@@ -106,18 +107,41 @@ export class TimestampRegressionError extends CheckpointKitError {
   }
 }
 
+/**
+ * An idempotency key used for something else than what it first stood for: a commit session
+ * whose KV holds another unfinished key (`openKey`, `requestedKey`), or a run-once key replayed
+ * with another request fingerprint (`storedFingerprint`, `requestedFingerprint`, hex sha256).
+ * Nothing was written.
+ */
 export class IdempotencyKeyMismatchError extends CheckpointKitError {
-  /** Hex of the key of the unfinished session. */
+  /** Hex of the key of the unfinished session ('' for a fingerprint mismatch). */
   readonly openKey: string;
-  /** Hex of the key that was asked for. */
+  /** Hex of the key that was asked for ('' for a fingerprint mismatch). */
   readonly requestedKey: string;
-  constructor(details: { openKey: string; requestedKey: string }) {
+  readonly storedFingerprint: string | undefined;
+  readonly requestedFingerprint: string | undefined;
+  constructor(
+    details:
+      | { openKey: string; requestedKey: string }
+      | { checkpoint: string; storedFingerprint: string; requestedFingerprint: string },
+  ) {
     super(
       'IDEMPOTENCY_KEY_MISMATCH',
-      `session ${details.openKey} is unfinished; cannot use key ${details.requestedKey} until it is recovered`,
+      'checkpoint' in details
+        ? `checkpoint ${details.checkpoint} was made for request fingerprint ${details.storedFingerprint}, not ${details.requestedFingerprint}`
+        : `session ${details.openKey} is unfinished; cannot use key ${details.requestedKey} until it is recovered`,
     );
-    this.openKey = details.openKey;
-    this.requestedKey = details.requestedKey;
+    this.openKey = 'openKey' in details ? details.openKey : '';
+    this.requestedKey = 'requestedKey' in details ? details.requestedKey : '';
+    this.storedFingerprint = 'checkpoint' in details ? details.storedFingerprint : undefined;
+    this.requestedFingerprint = 'checkpoint' in details ? details.requestedFingerprint : undefined;
+  }
+}
+
+/** waitFor gave up: the claim it waited on did not complete within `timeoutMs`. Retryable. */
+export class WaitTimeoutError extends CheckpointKitError {
+  constructor(message: string) {
+    super('WAIT_TIMEOUT', message, { retryable: true });
   }
 }
 

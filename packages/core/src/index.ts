@@ -11,6 +11,8 @@ export {
   type CommonAdapterOptions,
   composeAdapter,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+  MAX_RESULT_BYTES_LIMIT,
   type ResolvedAdapterOptions,
   resolveAdapterOptions,
 } from './adapter.js';
@@ -41,7 +43,15 @@ export {
   requireCheckpointKey,
   sortKeys,
 } from './checkpoints/key.js';
-export { alreadyExists, isLive, toCheckpoint, transactionalRunOnce } from './checkpoints/store.js';
+export { bytesCodec, fingerprintHash } from './checkpoints/results.js';
+export {
+  alreadyExists,
+  DEFAULT_WAIT_POLL_MS,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  isLive,
+  toCheckpoint,
+  transactionalRunOnce,
+} from './checkpoints/store.js';
 export type * from './checkpoints/types.js';
 export { type Clock, systemClock } from './clock.js';
 export * from './errors.js';

@@ -37,6 +37,50 @@ interface Mutant {
 
 const mutants: Mutant[] = [
   {
+    name: 'drops-results',
+    bug: 'runOnce writes the record it decided on, not the completed one carrying the result',
+    sections: ['checkpoints/results/'],
+    mustFail: [
+      'checkpoints/results/json-roundtrip',
+      'checkpoints/results/bytes-roundtrip',
+      'checkpoints/results/replay-after-reopen',
+      'checkpoints/results/concurrent-one-result',
+    ],
+    patch: (b) => ({
+      ...b,
+      checkpoints: {
+        ...b.checkpoints,
+        runOnce: (record, nowMs, work) => b.checkpoints.runOnce(record, nowMs, work),
+      },
+    }),
+  },
+  {
+    name: 'drops-fingerprints',
+    bug: 'records are stored without their fingerprint',
+    sections: ['checkpoints/results/'],
+    mustFail: [
+      'checkpoints/results/fingerprint-mismatch-refused',
+      'checkpoints/results/claim-complete-value',
+    ],
+    patch: (b) => {
+      const strip = (r: CheckpointRecord): CheckpointRecord => ({ ...r, fingerprint: undefined });
+      return {
+        ...b,
+        checkpoints: {
+          ...b.checkpoints,
+          insertUnlessLive: (record, nowMs) => b.checkpoints.insertUnlessLive(strip(record), nowMs),
+          runOnce: (record, nowMs, work, completed) =>
+            b.checkpoints.runOnce(
+              strip(record),
+              nowMs,
+              work,
+              completed && ((value) => strip(completed(value))),
+            ),
+        },
+      };
+    },
+  },
+  {
     name: 'ignores-expiry',
     bug: 'insertUnlessLive treats an expired record as live',
     sections: ['checkpoints/'],

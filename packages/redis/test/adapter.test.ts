@@ -326,7 +326,7 @@ describe.each<Topology>(['standalone', 'cluster'])('%s: storage details', (topol
     const value = `${now}:${now + HOUR_MS}:${mine.nonce}::`;
     const other = `${now}:${now + HOUR_MS}:${newNonce()}::`;
     const insert = (v: string, entry: string) =>
-      keyedSend(checkpointInsert, keys, ['u', now, v, HOUR_MS], entry);
+      keyedSend(checkpointInsert, keys, ['u', now, v, HOUR_MS, ''], entry);
     expect(await insert(value, mine.entry)).toBeNull();
     expect(await insert(value, mine.entry)).toBeNull(); // the resend
     expect(await insert(other, journal.keyed(tag).entry)).toBe(value); // another write: the live record
@@ -355,6 +355,7 @@ describe.each<Topology>(['standalone', 'cluster'])('%s: storage details', (topol
       index: keys[1] as string,
       record: { key: key('r', 'unit'), creationMs: now, expiryMs: now + HOUR_MS },
       value: `${now}:${now + HOUR_MS}:${state.nonce}::`,
+      extras: '',
       nowMs: now,
       gcTtlMs: HOUR_MS,
       own: true,

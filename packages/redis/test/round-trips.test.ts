@@ -146,7 +146,7 @@ describe('commands the server received (own server, MONITOR)', () => {
       await adapter.setup();
       const cp = adapter.checkpoints;
       const sent = (work: () => Promise<unknown>) => sentBy(client, monitor, work);
-      expect(await sent(() => cp.exists(key('a')))).toEqual({ hget: 1 });
+      expect(await sent(() => cp.exists(key('a')))).toEqual({ hmget: 1 });
       expect(await sent(() => cp.insert(key('a'), TTL))).toEqual({ evalsha: 1 });
       expect(await sent(() => cp.tryInsert(key('b'), TTL))).toEqual({ evalsha: 1 });
       expect(await sent(() => cp.claim(key('c'), { leaseMs: 1000, owner: 'w' }))).toEqual({
@@ -158,8 +158,17 @@ describe('commands the server received (own server, MONITOR)', () => {
             tx.set(tx.key('charge'), 'charged');
           }),
         ),
-      ).toEqual({ hget: 1, evalsha: 1 });
-      expect(await sent(() => cp.runOnce(key('d'), TTL, async () => {}))).toEqual({ hget: 1 });
+      ).toEqual({ hmget: 1, evalsha: 1 });
+      expect(await sent(() => cp.runOnce(key('d'), TTL, async () => {}))).toEqual({ hmget: 1 });
+      // Idempotent results ride along: the same commands, first run and replay.
+      const kept = { ...TTL, result: 'json' as const, fingerprint: 'request' };
+      expect(await sent(() => cp.runOnce(key('r'), kept, async () => ({ id: 1 })))).toEqual({
+        hmget: 1,
+        evalsha: 1,
+      });
+      expect(await sent(() => cp.runOnce(key('r'), kept, async () => ({ id: 2 })))).toEqual({
+        hmget: 1,
+      });
       // A server that lost its scripts (restart, SCRIPT FLUSH): EVALSHA fails, EVAL reloads it.
       await admin.script('FLUSH');
       expect(await sent(() => cp.insert(key('e'), TTL))).toEqual({ evalsha: 1, eval: 1 });

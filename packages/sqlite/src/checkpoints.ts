@@ -1,7 +1,9 @@
 /**
  * Run-once checkpoints on SQLite (table `<prefix>_checkpoints`, see ./schema.ts): one row per
- * key, one column per key part. Every write is one BEGIN IMMEDIATE transaction; runOnce reads
- * the key, runs the user's work and writes the checkpoint inside that same transaction.
+ * key, one column per key part; a checkpoint stored with a result or fingerprint has a row of
+ * the same key in `<prefix>_checkpoint_results`, read with it (LEFT JOIN) and written and
+ * deleted with it. Every write is one BEGIN IMMEDIATE transaction; runOnce reads the key, runs
+ * the user's work and writes the checkpoint inside that same transaction.
  */
 import {
   alreadyExists,
@@ -13,6 +15,7 @@ import {
   ValidationError,
 } from '@checkpointkit/core';
 import type BetterSqlite3 from 'better-sqlite3';
+import { blobBytes } from './blob.js';
 import {
   prepared,
   requireStillInTransaction,
@@ -32,10 +35,13 @@ interface CheckpointRow {
   readonly expiry_ms: number;
   readonly claim_owner: string | null;
   readonly claim_token: string | null;
+  readonly fingerprint: string | null;
+  readonly result: Uint8Array | null;
 }
 
 const COLUMNS =
   'project, resource_id, process_id, uniquifier, creation_ms, expiry_ms, claim_owner, claim_token';
+const KEY_COLUMNS = 'project, resource_id, process_id, uniquifier';
 const KEY_MATCH =
   'project = @project AND resource_id = @resourceId AND process_id = @processId AND uniquifier = @uniquifier';
 
@@ -53,8 +59,13 @@ function toRecord(row: CheckpointRow): CheckpointRecord {
       row.claim_token === null
         ? undefined
         : { owner: row.claim_owner ?? '', token: row.claim_token },
+    ...(row.fingerprint !== null ? { fingerprint: row.fingerprint } : {}),
+    ...(row.result !== null ? { result: blobBytes(row.result) } : {}),
   };
 }
+
+const hasExtras = (record: CheckpointRecord | null): boolean =>
+  record !== null && (record.fingerprint !== undefined || record.result !== undefined);
 
 function toParams(record: CheckpointRecord): Record<string, string | number | null> {
   return {
@@ -90,7 +101,12 @@ export function sqliteCheckpoints(
   t: TableNames,
 ): CheckpointBackend<SqliteTx> {
   const sql = {
-    read: `SELECT ${COLUMNS} FROM ${t.checkpoints} WHERE ${KEY_MATCH}`,
+    read: `SELECT ${COLUMNS}, fingerprint, result
+      FROM ${t.checkpoints} LEFT JOIN ${t.checkpointResults} USING (${KEY_COLUMNS})
+      WHERE ${KEY_MATCH}`,
+    upsertResult: `INSERT OR REPLACE INTO ${t.checkpointResults} (${KEY_COLUMNS}, fingerprint, result)
+      VALUES (@project, @resourceId, @processId, @uniquifier, @fingerprint, @result)`,
+    deleteResult: `DELETE FROM ${t.checkpointResults} WHERE ${KEY_MATCH}`,
     upsert: `INSERT OR REPLACE INTO ${t.checkpoints} (${COLUMNS})
       VALUES (@project, @resourceId, @processId, @uniquifier, @creationMs, @expiryMs, @claimOwner, @claimToken)`,
     replaceClaim: `UPDATE ${t.checkpoints}
@@ -106,22 +122,42 @@ export function sqliteCheckpoints(
       WHERE project = @project AND resource_id = @resourceId AND process_id = @processId
         AND uniquifier > @after AND claim_token IS NULL AND expiry_ms > @nowMs
       ORDER BY uniquifier LIMIT @limit`,
+    purgeResults: `DELETE FROM ${t.checkpointResults} WHERE (${KEY_COLUMNS}) IN
+      (SELECT ${KEY_COLUMNS} FROM ${t.checkpoints} WHERE expiry_ms <= @nowMs)`,
     purge: `DELETE FROM ${t.checkpoints} WHERE expiry_ms <= @nowMs`,
-    readAll: `SELECT ${COLUMNS} FROM ${t.checkpoints}`,
+    readAll: `SELECT ${COLUMNS}, fingerprint, result
+      FROM ${t.checkpoints} LEFT JOIN ${t.checkpointResults} USING (${KEY_COLUMNS})`,
     deleteAll: `DELETE FROM ${t.checkpoints}`,
+    deleteAllResults: `DELETE FROM ${t.checkpointResults}`,
   };
 
   const readIn = (db: BetterSqlite3.Database, key: NormalizedCheckpointKey) => {
     const row = prepared(db, sql.read).get(key) as CheckpointRow | undefined;
     return row ? toRecord(row) : null;
   };
-  const writeIn = (db: BetterSqlite3.Database, record: CheckpointRecord): void => {
-    prepared(db, sql.upsert).run(toParams(record));
+  /** The record's results row follows it; `replacing` (the row read before) spares a DELETE. */
+  const writeResultIn = (
+    db: BetterSqlite3.Database,
+    record: CheckpointRecord,
+    replacing: CheckpointRecord | null,
+  ): void => {
+    if (hasExtras(record)) {
+      prepared(db, sql.upsertResult).run({
+        ...record.key,
+        fingerprint: record.fingerprint ?? null,
+        result: record.result ?? null,
+      });
+    } else if (hasExtras(replacing)) {
+      prepared(db, sql.deleteResult).run(record.key);
+    }
   };
-  /** runOnce writes the checkpoint after the user's work, which may have ended the transaction. */
-  const writeAfterWork = (tx: SqliteTx, record: CheckpointRecord): void => {
-    requireStillInTransaction(tx);
-    writeIn(tx, record);
+  const writeIn = (
+    db: BetterSqlite3.Database,
+    record: CheckpointRecord,
+    replacing: CheckpointRecord | null,
+  ): void => {
+    prepared(db, sql.upsert).run(toParams(record));
+    writeResultIn(db, record, replacing);
   };
   /** The live record, or null after writing `record` over an absent or expired one. */
   const insertUnlessLiveIn = (
@@ -131,7 +167,7 @@ export function sqliteCheckpoints(
   ): CheckpointRecord | null => {
     const existing = readIn(db, record.key);
     if (existing && isLive(existing, nowMs)) return existing;
-    writeIn(db, record);
+    writeIn(db, record, existing);
     return null;
   };
 
@@ -146,7 +182,10 @@ export function sqliteCheckpoints(
         const changes = next
           ? prepared(tx, sql.replaceClaim).run({ ...toParams(next), token }).changes
           : prepared(tx, sql.deleteClaim).run({ ...key, token }).changes;
-        return changes === 1;
+        if (changes !== 1) return false;
+        if (next && hasExtras(next)) writeResultIn(tx, next, null);
+        else prepared(tx, sql.deleteResult).run(key);
+        return true;
       }),
 
     insertIn(tx, record, nowMs) {
@@ -155,15 +194,26 @@ export function sqliteCheckpoints(
       if (live) throw alreadyExists(live);
     },
 
-    runOnce: (record, nowMs, work) =>
-      transactionalRunOnce(
+    runOnce(record, nowMs, work, completed) {
+      // The row read before work runs, so that the write knows whether a results row is stale.
+      let replacing: CheckpointRecord | null = null;
+      return transactionalRunOnce(
         (body) => connection.write('checkpoints.runOnce', body),
-        readIn,
-        writeAfterWork,
+        (db, key) => {
+          replacing = readIn(db, key);
+          return replacing;
+        },
+        // The user's work may have ended the transaction: refuse to write outside it.
+        (tx, written) => {
+          requireStillInTransaction(tx);
+          writeIn(tx, written, replacing);
+        },
         record,
         nowMs,
         work,
-      ),
+        completed,
+      );
+    },
 
     liveUniquifiers: (prefix, nowMs, page) =>
       connection.read('checkpoints.listUniquifiers', (db) => {
@@ -178,10 +228,10 @@ export function sqliteCheckpoints(
       }),
 
     purgeExpired: (nowMs) =>
-      connection.write(
-        'checkpoints.purgeExpired',
-        (tx) => prepared(tx, sql.purge).run({ nowMs }).changes,
-      ),
+      connection.write('checkpoints.purgeExpired', (tx) => {
+        prepared(tx, sql.purgeResults).run({ nowMs });
+        return prepared(tx, sql.purge).run({ nowMs }).changes;
+      }),
 
     readAll: () =>
       connection.read('checkpoints.readAll', (db) =>
@@ -191,7 +241,8 @@ export function sqliteCheckpoints(
     replaceAll: (records) =>
       connection.write('checkpoints.replaceAll', (tx) => {
         prepared(tx, sql.deleteAll).run();
-        for (const record of records) writeIn(tx, record);
+        prepared(tx, sql.deleteAllResults).run();
+        for (const record of records) writeIn(tx, record, null);
       }),
   };
 }

@@ -15,6 +15,7 @@ export const DEFAULT_TABLE_PREFIX = 'checkpointkit';
 export interface TableNames {
   readonly migrations: string;
   readonly checkpoints: string;
+  readonly checkpointResults: string;
   readonly operations: string;
   readonly operationCheckpoints: string;
   readonly groupTimestamps: string;
@@ -30,6 +31,7 @@ export function tableNames(tablePrefix: string): TableNames {
   return {
     migrations: `${p}_migrations`,
     checkpoints: `${p}_checkpoints`,
+    checkpointResults: `${p}_checkpoint_results`,
     operations: `${p}_operations`,
     operationCheckpoints: `${p}_operation_checkpoints`,
     groupTimestamps: `${p}_group_timestamps`,
@@ -144,6 +146,26 @@ const MIGRATIONS: readonly Migration[] = [
         stamp_ms INTEGER NOT NULL,
         bytes BLOB NOT NULL,
         PRIMARY KEY (id, hash)
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'run-once results and request fingerprints',
+    // §1 idempotent results: for a checkpoint stored with them, the hex sha256 of the request
+    // fingerprint and the first run's encoded result (at most maxResultBytes). A table of its
+    // own rather than new columns: CREATE … IF NOT EXISTS keeps every statement idempotent, and
+    // checkpoints without results (the common case, and every row older than this version)
+    // have no row here. Written and deleted with its checkpoint, in the same transaction.
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.checkpointResults} (
+        project TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        process_id TEXT NOT NULL,
+        uniquifier TEXT NOT NULL,
+        fingerprint TEXT,
+        result BLOB,
+        PRIMARY KEY (project, resource_id, process_id, uniquifier)
       )`,
     ],
   },

@@ -55,7 +55,7 @@ describe('schema', () => {
       .prepare('SELECT version FROM app_ck_migrations')
       .pluck()
       .all();
-    expect(versions).toEqual([SCHEMA_VERSION]);
+    expect(versions).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
     expect(await adapter.checkpoints.exists(KEY)).toBe(true);
   });
 
@@ -85,11 +85,46 @@ describe('schema', () => {
     const adapter = createSqliteAdapter({ database: db, tablePrefix: 'ops' });
     await adapter.checkpoints.insert(KEY, TTL);
     await adapter.setup(); // finds every migration recorded: nothing to do
-    expect(db.prepare('SELECT version FROM ops_migrations').pluck().all()).toEqual([
-      SCHEMA_VERSION,
-    ]);
+    expect(db.prepare('SELECT version FROM ops_migrations').pluck().all()).toEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     await adapter.close();
     expect(db.open).toBe(true); // never closes a Database it was given
+  });
+
+  it('setup() migrates a version-1 database: old checkpoints replay without a result, new ones keep theirs', async () => {
+    const db = new Database(freshPath());
+    cleanup.push(() => db.close());
+    // What version 1 of this package created and wrote (before results and fingerprints).
+    const v1 = sqliteDdl('old').filter((s) => !/old_checkpoint_results|VALUES \(2,/.test(s));
+    db.transaction(() => {
+      for (const statement of v1) db.exec(statement);
+    })();
+    db.prepare(
+      `INSERT INTO old_checkpoints (project, resource_id, process_id, uniquifier, creation_ms, expiry_ms)
+       VALUES ('p', 'r', 'step', '', ?, ?)`,
+    ).run(Date.now(), Date.now() + 60_000);
+    const adapter = createSqliteAdapter({ database: db, tablePrefix: 'old' });
+    cleanup.push(() => adapter.close());
+    await expect(
+      adapter.checkpoints.runOnce(KEY, { ...TTL, result: 'json' }, async () => 1),
+    ).rejects.toBeInstanceOf(SchemaNotReadyError);
+    await adapter.setup();
+    expect(db.prepare('SELECT version FROM old_migrations').pluck().all()).toEqual([1, 2]);
+    const replay = await adapter.checkpoints.runOnce(
+      KEY,
+      { ...TTL, result: 'json', fingerprint: 'f' },
+      async () => 1,
+    );
+    expect(replay).toMatchObject({ ran: false, value: undefined });
+    const other = { ...KEY, uniquifier: 'new' };
+    await adapter.checkpoints.runOnce(other, { ...TTL, result: 'json' }, async () => ({ n: 7 }));
+    const again = await adapter.checkpoints.runOnce(
+      other,
+      { ...TTL, result: 'json' },
+      async () => 0,
+    );
+    expect(again).toMatchObject({ ran: false, value: { n: 7 } });
   });
 
   it('table prefixes isolate adapters on one database', async () => {

@@ -13,6 +13,13 @@ export interface CheckpointRecord {
   readonly creationMs: number;
   readonly expiryMs: number;
   readonly claim?: { readonly owner: string; readonly token: string } | undefined;
+  /**
+   * The first run's result, encoded (runOnce/claim with `result`); absent when none was given.
+   * Stored and read back with the record, in the same write and the same read.
+   */
+  readonly result?: Uint8Array | undefined;
+  /** Hex sha256 of the request's fingerprint; absent when none was given. */
+  readonly fingerprint?: string | undefined;
 }
 
 export type RunOnceOutcome<T> =
@@ -44,11 +51,17 @@ export interface CheckpointBackend<Tx> {
   ): Promise<boolean>;
   /** insertUnlessLive inside the caller's transaction; a live record fails it with `alreadyExists(live)`. */
   insertIn(tx: Tx, record: CheckpointRecord, nowMs: number): void | Promise<void>;
-  /** See CheckpointStore.runOnce; `transactionalRunOnce` implements it over read/write-in-tx. */
+  /**
+   * See CheckpointStore.runOnce; `transactionalRunOnce` implements it over read/write-in-tx.
+   * `record` decides liveness and is what is written — unless `completed` is given: then, once
+   * `work` returned `value`, write `completed(value)` instead (the record with the encoded
+   * result; it may throw, e.g. PayloadTooLargeError, which must abort the transaction).
+   */
   runOnce<T>(
     record: CheckpointRecord,
     nowMs: number,
     work: (tx: Tx) => Promise<T>,
+    completed?: (value: T) => CheckpointRecord,
   ): Promise<RunOnceOutcome<T>>;
   /** Completed (unclaimed) records live at `nowMs`, uniquifiers in byte-wise order. */
   liveUniquifiers(

@@ -5,7 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { AlreadyExistsError, LeaseLostError, ValidationError } from '../errors.js';
+import {
+  AlreadyExistsError,
+  LeaseLostError,
+  NotFoundError,
+  ValidationError,
+  WaitTimeoutError,
+} from '../errors.js';
+import type { Codec } from '../nodes/types.js';
+import { sleep } from '../retry.js';
 import {
   requireDurationMs,
   requireFunction,
@@ -21,18 +29,33 @@ import {
   requireProject,
   requireResourceId,
 } from './key.js';
+import {
+  checkFingerprint,
+  decodeResult,
+  describeKey,
+  encodeResult,
+  fingerprintHash,
+  resultCodec,
+  withIdempotency,
+} from './results.js';
 import type {
   Checkpoint,
   CheckpointKey,
   CheckpointStore,
   Claim,
   ClaimOptions,
+  CompletedCheckpoint,
   InProgressCheckpoint,
   ListUniquifiersOptions,
   NormalizedCheckpointKey,
+  RunOnceOptions,
   RunOnceResult,
   TtlOptions,
+  WaitForOptions,
 } from './types.js';
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+export const DEFAULT_WAIT_POLL_MS = 100;
 
 export const DEFAULT_UNIQUIFIER_PAGE_SIZE = 500;
 export const MAX_UNIQUIFIER_PAGE_SIZE = 10_000;
@@ -63,8 +86,7 @@ export function toInProgress(record: CheckpointRecord): InProgressCheckpoint {
 export function alreadyExists(
   live: CheckpointRecord,
 ): AlreadyExistsError<Checkpoint | InProgressCheckpoint> {
-  const k = live.key;
-  const what = `${k.project}/${JSON.stringify(k.resourceId)}/${k.processId}/${JSON.stringify(k.uniquifier)}`;
+  const what = describeKey(live.key);
   return live.claim
     ? new AlreadyExistsError(
         `checkpoint ${what} is in progress (claimed by ${live.claim.owner})`,
@@ -88,6 +110,7 @@ function checkpointRecord(
 export function createCheckpointStore<Tx>(
   backend: CheckpointBackend<Tx>,
   clock: Clock,
+  maxResultBytes: number,
 ): CheckpointStore<Tx> {
   function prefixOf(
     project: unknown,
@@ -122,9 +145,10 @@ export function createCheckpointStore<Tx>(
     }
   }
 
-  function claimHandle(
+  function claimHandle<T>(
     record: CheckpointRecord & { claim: { owner: string; token: string } },
-  ): Claim {
+    codec: Codec<T> | null,
+  ): Claim<T> {
     const { key } = record;
     const { token, owner } = record.claim;
     const resource = `checkpoint ${key.project}/${key.processId}`;
@@ -133,9 +157,16 @@ export function createCheckpointStore<Tx>(
       token,
       owner,
       leaseExpiryTime: new Date(record.expiryMs),
-      async complete(options: TtlOptions): Promise<Checkpoint> {
+      async complete(options: TtlOptions & { readonly value?: T }): Promise<Checkpoint> {
         const ttlMs = ttlOf(options);
-        const done = checkpointRecord(key, clock(), ttlMs);
+        const result =
+          codec !== null && options.value !== undefined
+            ? encodeResult(codec, options.value, maxResultBytes)
+            : undefined;
+        const done = withIdempotency(checkpointRecord(key, clock(), ttlMs), {
+          fingerprint: record.fingerprint,
+          result,
+        });
         if (!(await backend.replaceClaim(key, token, done))) {
           throw new LeaseLostError(
             resource,
@@ -146,13 +177,8 @@ export function createCheckpointStore<Tx>(
       },
       async renew(options: { leaseMs: number }): Promise<void> {
         const leaseMs = requireDurationMs('leaseMs', requireObject('options', options).leaseMs);
-        const now = clock();
-        const renewed = {
-          key,
-          creationMs: record.creationMs,
-          expiryMs: now + leaseMs,
-          claim: { owner, token },
-        };
+        // The claim as it was (owner, token, fingerprint), with a new deadline.
+        const renewed = { ...record, expiryMs: clock() + leaseMs };
         if (!(await backend.replaceClaim(key, token, renewed))) {
           throw new LeaseLostError(
             resource,
@@ -211,38 +237,85 @@ export function createCheckpointStore<Tx>(
 
     async runOnce<T>(
       key: CheckpointKey,
-      options: TtlOptions,
+      options: RunOnceOptions<T>,
       work: (tx: Tx) => Promise<T>,
     ): Promise<RunOnceResult<T>> {
       const k = requireCheckpointKey(key);
       const ttlMs = ttlOf(options);
+      const codec = resultCodec<T>(options.result);
+      const fingerprint = fingerprintHash(options.fingerprint);
       requireFunction('work', work);
       const now = clock();
-      const outcome: RunOnceOutcome<T> = await backend.runOnce(
-        checkpointRecord(k, now, ttlMs),
-        now,
-        work,
-      );
+      const record = withIdempotency(checkpointRecord(k, now, ttlMs), { fingerprint });
+      // The result is encoded (and bounded) inside the backend's transaction, before its write.
+      const completed =
+        codec === null
+          ? undefined
+          : (value: T): CheckpointRecord =>
+              withIdempotency(record, { result: encodeResult(codec, value, maxResultBytes) });
+      const outcome: RunOnceOutcome<T> = await backend.runOnce(record, now, work, completed);
       if (outcome.ran) return { ran: true, value: outcome.value };
+      checkFingerprint(outcome.existing, fingerprint);
       if (outcome.existing.claim) throw alreadyExists(outcome.existing);
-      return { ran: false, checkpoint: toCheckpoint(outcome.existing) };
+      return {
+        ran: false,
+        checkpoint: toCheckpoint(outcome.existing),
+        value: decodeResult(codec, outcome.existing),
+      };
     },
 
-    async claim(key: CheckpointKey, options: ClaimOptions): Promise<Claim> {
+    async claim<T = unknown>(key: CheckpointKey, options: ClaimOptions<T>): Promise<Claim<T>> {
       const k = requireCheckpointKey(key);
       const opts = requireObject('options', options);
       const leaseMs = requireDurationMs('leaseMs', opts.leaseMs);
       const owner = requireName('owner', opts.owner, 256);
+      const codec = resultCodec<T>(opts.result);
+      const fingerprint = fingerprintHash(opts.fingerprint);
       const now = clock();
       const record = {
-        key: k,
-        creationMs: now,
-        expiryMs: now + leaseMs,
+        ...withIdempotency({ key: k, creationMs: now, expiryMs: now + leaseMs }, { fingerprint }),
         claim: { owner, token: randomUUID() },
       };
       const live = await backend.insertUnlessLive(record, now);
-      if (live) throw alreadyExists(live);
-      return claimHandle(record);
+      if (live) {
+        checkFingerprint(live, fingerprint);
+        throw alreadyExists(live);
+      }
+      return claimHandle(record, codec);
+    },
+
+    async waitFor<T = unknown>(
+      key: CheckpointKey,
+      options: WaitForOptions<T> = {},
+    ): Promise<CompletedCheckpoint<T>> {
+      const k = requireCheckpointKey(key);
+      const opts = requireObject('options', options);
+      const timeoutMs = requireDurationMs('timeoutMs', opts.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS);
+      const pollMs = requireDurationMs(
+        'pollIntervalMs',
+        opts.pollIntervalMs ?? DEFAULT_WAIT_POLL_MS,
+      );
+      const codec = resultCodec<T>(opts.result);
+      // Real time, not the adapter clock: a test clock that stands still must not wait forever.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const record = await backend.read(k);
+        const live = record !== null && isLive(record, clock());
+        if (live && !record.claim) {
+          return { checkpoint: toCheckpoint(record), value: decodeResult(codec, record) };
+        }
+        if (!live) {
+          throw new NotFoundError(
+            `checkpoint ${describeKey(k)}: neither completed nor claimed (absent, expired, released or its lease ran out)`,
+          );
+        }
+        if (Date.now() >= deadline) {
+          throw new WaitTimeoutError(
+            `checkpoint ${describeKey(k)}: still in progress after ${timeoutMs} ms (claimed by ${record.claim?.owner})`,
+          );
+        }
+        await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+      }
     },
 
     purgeExpired(): Promise<number> {
@@ -289,12 +362,13 @@ export async function transactionalRunOnce<Tx, T>(
   record: CheckpointRecord,
   nowMs: number,
   work: (tx: Tx) => Promise<T>,
+  completed?: (value: T) => CheckpointRecord,
 ): Promise<RunOnceOutcome<T>> {
   return transaction(async (tx): Promise<RunOnceOutcome<T>> => {
     const existing = await readIn(tx, record.key);
     if (existing && isLive(existing, nowMs)) return { ran: false, existing };
     const value = await work(tx);
-    await writeIn(tx, record);
+    await writeIn(tx, completed ? completed(value) : record);
     return { ran: true, value };
   });
 }

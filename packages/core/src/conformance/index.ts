@@ -15,6 +15,7 @@ import { generalCases } from './cases/general.js';
 import { groupCases } from './cases/groups.js';
 import { nodeCases } from './cases/nodes.js';
 import { operationCases } from './cases/operations.js';
+import { resultCases } from './cases/results.js';
 import { sessionCases } from './cases/sessions.js';
 import {
   type ConformanceCase,
@@ -41,6 +42,7 @@ export { type Ts, tableEntries, toHlc, type WindowTableCase, windowTable } from 
 export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase[]>> = {
   '§0 rules that hold everywhere': generalCases,
   '§1 run-once checkpoints': checkpointCases,
+  '§1 idempotent results': resultCases,
   '§2 operation checkpoints': operationCases,
   '§3 checkpoint groups': groupCases,
   '§4 commit sessions': sessionCases,

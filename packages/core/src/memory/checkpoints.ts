@@ -46,7 +46,7 @@ export function memoryCheckpoints(
       const live = insertUnlessLiveIn(tx.rows, record, nowMs);
       if (live) throw alreadyExists(live);
     },
-    runOnce(record, nowMs, work) {
+    runOnce(record, nowMs, work, completed) {
       return transactionalRunOnce(
         transaction,
         (tx, key) => tx.rows.get<CheckpointRecord>(TABLE, rowKey(key)) ?? null,
@@ -54,6 +54,7 @@ export function memoryCheckpoints(
         record,
         nowMs,
         work,
+        completed,
       );
     },
     async liveUniquifiers(prefix, nowMs, page) {

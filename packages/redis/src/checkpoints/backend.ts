@@ -25,7 +25,15 @@ import { UNIQUIFIER_SCAN_BUDGET } from '../options.js';
 import { scanKeys, unlinkKeys } from '../scan.js';
 import type { CheckpointGuard } from '../tx/guards.js';
 import { bindAnchor, type RedisTx, unitOf } from '../tx/tx.js';
-import { decodeRecordValue, encodeRecordValue, gcTtlMs, recordNonce } from './record.js';
+import {
+  decodeRecordValue,
+  encodeExtras,
+  encodeRecordValue,
+  extrasField,
+  gcTtlMs,
+  recordNonce,
+  withExtras,
+} from './record.js';
 
 /** Larger than any adapter-clock time: "nothing is live", for setForTesting's writes. */
 const END_OF_TIME_MS = Number.MAX_SAFE_INTEGER;
@@ -38,11 +46,27 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
   const indexOf = (k: Where): string =>
     layout.checkpointIndex(k.project, k.resourceId, k.processId);
 
+  /** The record and its extras (result, fingerprint): one HMGET. */
   async function read(key: NormalizedCheckpointKey): Promise<CheckpointRecord | null> {
-    const value = await redisCall('checkpoint read', () =>
-      client.hget(recordsOf(key), key.uniquifier),
+    const [value, extras] = await redisCall('checkpoint read', () =>
+      client.hmgetBuffer(recordsOf(key), key.uniquifier, extrasField(key.uniquifier)),
     );
-    return value === null ? null : decodeRecordValue(key, value);
+    return value === null ? null : withExtras(decodeRecordValue(key, value.toString()), extras);
+  }
+
+  /**
+   * A live record a script returned (its value only), with its extras read beside it if it is
+   * still the same record; off the hot path (a claim's replay, a lost runOnce race).
+   */
+  async function withStoredExtras(
+    key: NormalizedCheckpointKey,
+    value: string,
+  ): Promise<CheckpointRecord> {
+    const [now, extras] = await redisCall('checkpoint read', () =>
+      client.hmgetBuffer(recordsOf(key), key.uniquifier, extrasField(key.uniquifier)),
+    );
+    const record = decodeRecordValue(key, value);
+    return now !== null && now.toString() === value ? withExtras(record, extras) : record;
   }
 
   function guard(
@@ -57,6 +81,7 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
       index: indexOf(record.key),
       record,
       value: encodeRecordValue(record, nonce),
+      extras: encodeExtras(record),
       nowMs,
       gcTtlMs: gcTtlMs(record, nowMs, options.gcGraceMs),
       own,
@@ -83,6 +108,7 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
         liveAtMs,
         encodeRecordValue(record, write.nonce),
         gcTtlMs(record, nowMs, options.gcGraceMs),
+        encodeExtras(record),
       ],
       {
         applied: async () => {
@@ -94,7 +120,11 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
         onApplied: () => null,
       },
     );
-    return live === null ? null : decodeRecordValue(key, String(live));
+    if (live === null) return null;
+    // A claim checks the live record's fingerprint; insert and tryInsert need only the record.
+    return record.claim
+      ? withStoredExtras(key, String(live))
+      : decodeRecordValue(key, String(live));
   }
 
   const recordsKeys = (what: string): Promise<string[]> =>
@@ -116,6 +146,7 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
           token,
           next ? encodeRecordValue(next, newNonce()) : '',
           next ? gcTtlMs(next, options.clock(), options.gcGraceMs) : 0,
+          next ? encodeExtras(next) : '',
         ],
       );
       return replaced === 1;
@@ -131,6 +162,7 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
       record: CheckpointRecord,
       nowMs: number,
       work: (tx: RedisTx) => Promise<T>,
+      completed?: (value: T) => CheckpointRecord,
     ): Promise<RunOnceOutcome<T>> {
       // The check that spares `work` when the key is live: one HGET. The commit re-checks.
       const existing = await read(record.key);
@@ -138,10 +170,12 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
       const tag = layout.checkpointTag(record.key.project, record.key.resourceId);
       return retryAborted('runOnce', options.retry, async (): Promise<RunOnceOutcome<T>> => {
         const { state, tx } = units.open(tag);
-        state.guards.push(guard(record, nowMs, state.nonce, true));
         let value: T;
         try {
           value = await work(tx);
+          // The record to write is known once work returned: it carries the encoded result.
+          const written = completed ? completed(value) : record;
+          state.guards.push(guard(written, nowMs, state.nonce, true));
         } catch (error) {
           units.abandon(state);
           throw error;
@@ -149,7 +183,7 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
         const outcome = await units.commit(state);
         // Another process committed between our check and our commit: its work stands, ours is dropped.
         if (outcome.kind === 'live')
-          return { ran: false, existing: decodeRecordValue(record.key, outcome.value) };
+          return { ran: false, existing: await withStoredExtras(record.key, outcome.value) };
         return { ran: true, value };
       });
     },
@@ -186,10 +220,15 @@ export function redisCheckpoints(context: RedisContext): CheckpointBackend<Redis
     async readAll() {
       const all = await boundedMap(await recordsKeys('readAllForTesting'), 64, async (records) => {
         const where = layout.parseCheckpointRecords(records) as Where;
-        const fields = await redisCall('readAllForTesting', () => client.hgetall(records));
-        return Object.entries(fields).map(([uniquifier, value]) =>
-          decodeRecordValue({ ...where, uniquifier }, value),
-        );
+        const fields = await redisCall('readAllForTesting', () => client.hgetallBuffer(records));
+        return Object.entries(fields)
+          .filter(([field]) => !field.startsWith(extrasField('')))
+          .map(([uniquifier, value]) =>
+            withExtras(
+              decodeRecordValue({ ...where, uniquifier }, value.toString()),
+              fields[extrasField(uniquifier)] ?? null,
+            ),
+          );
       });
       return all.flat();
     },

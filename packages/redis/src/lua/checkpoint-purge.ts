@@ -14,8 +14,9 @@ local now = tonumber(ARGV[1])
 local all = redis.call('HGETALL', KEYS[1])
 local purged = 0
 for i = 1, #all, 2 do
-  if record_expiry(all[i + 1]) <= now then
+  if not is_extras_field(all[i]) and record_expiry(all[i + 1]) <= now then
     redis.call('HDEL', KEYS[1], all[i])
+    write_extras(KEYS[1], all[i], '', true)
     redis.call('ZREM', KEYS[2], all[i])
     purged = purged + 1
   end

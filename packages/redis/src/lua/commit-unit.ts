@@ -12,7 +12,7 @@ const commitUnitLua = `--[[ commit-unit: one transaction (a RedisTx): the adapte
            its 1-based position in KEYS
   ARGV[1]  the unit's nonce, stored with its records: a resend of an applied unit is recognised
   ARGV[2]  G, the number of guards, then G guards, each a kind followed by its arguments:
-    checkpoint  records index uniquifier now value gc-ttl
+    checkpoint  records index uniquifier now value gc-ttl extras
                 — insert the record unless one live at now exists (runOnce, insertIn)
     root        root stamps expected-generation('' = none) now generation shards byte-length
                 sha256 R retired-hash×R
@@ -43,8 +43,8 @@ for g = 1, tonumber(take()) do
   guard.kind = kind
   if kind == 'checkpoint' then
     guard.records, guard.index = key(), key()
-    guard.uniquifier, guard.now, guard.value, guard.ttl =
-      take(), tonumber(take()), take(), take()
+    guard.uniquifier, guard.now, guard.value, guard.ttl, guard.extras =
+      take(), tonumber(take()), take(), take(), take()
   elseif kind == 'root' then
     guard.root, guard.stamps = key(), key()
     guard.expected, guard.now, guard.generation, guard.shards, guard.length, guard.sha =
@@ -65,6 +65,7 @@ end
 for g, guard in ipairs(guards) do
   if guard.kind == 'checkpoint' then
     local stored = redis.call('HGET', guard.records, guard.uniquifier)
+    guard.had_record = stored
     if stored and record_expiry(stored) > guard.now then
       if record_nonce(stored) == nonce then return {'done'} end
       return {'live', g, stored}
@@ -99,6 +100,7 @@ end
 for _, guard in ipairs(guards) do
   if guard.kind == 'checkpoint' then
     redis.call('HSET', guard.records, guard.uniquifier, guard.value)
+    write_extras(guard.records, guard.uniquifier, guard.extras, guard.had_record)
     redis.call('ZADD', guard.index, 0, guard.uniquifier)
     keep_for(guard.records, guard.ttl)
     keep_for(guard.index, guard.ttl)

@@ -14,6 +14,8 @@ export interface CheckpointGuard {
   readonly record: CheckpointRecord;
   /** The record as stored (record.ts), carrying the unit's nonce. */
   readonly value: string;
+  /** Its extras (result, fingerprint; record.ts), '' for none. */
+  readonly extras: string | Buffer;
   readonly nowMs: number;
   readonly gcTtlMs: number;
   /** runOnce's own record: a live one is an outcome (ran: false), not an error. */
@@ -66,6 +68,7 @@ export function encodeGuard(guard: Guard, position: (key: string) => number): Sc
         guard.nowMs,
         guard.value,
         guard.gcTtlMs,
+        guard.extras,
       ];
     case 'root':
       return [

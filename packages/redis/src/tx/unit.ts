@@ -116,7 +116,8 @@ export class Units {
       }
       args.push(command.length, mask, ...encoded);
     }
-    const own = state.guards.find((g): g is CheckpointGuard => g.kind === 'checkpoint');
+    const checkpoints = state.guards.filter((g): g is CheckpointGuard => g.kind === 'checkpoint');
+    const own = checkpoints.find((g) => g.own) ?? checkpoints[0];
     if (!own) {
       const reply = await this.journal.write(commitUnitJournaled, tag, keys, args);
       return this.outcome(state.guards, reply as [string, ...unknown[]]);
