@@ -19,7 +19,7 @@ import { minimumRatio } from '../report/targets.js';
 import { nextSequence } from '../sequence.js';
 import type { BenchRedis } from '../services/redis-service.js';
 import { compareRow } from './comparison-row.js';
-import { USER_PAYLOAD } from './run-once-redis.js';
+import { RESULT_1KIB, USER_PAYLOAD } from './run-once-redis.js';
 
 const TTL_MS = 86_400_000;
 
@@ -91,7 +91,48 @@ export async function powertoolsRedis(profile: BenchProfile, redis: BenchRedis):
     redis,
     profile,
   );
+  // Powertools keeps the function's return value for replays; so do we with `result`.
+  const chargeWithReceipt = makeIdempotent(
+    async (event: ChargeEvent) => {
+      await client.set(`pt:charge:${event.orderId}`, event.payload);
+      return RESULT_1KIB;
+    },
+    {
+      persistenceStore: new CachePersistenceLayer({ client: powertoolsCacheClient(client) }),
+      config,
+    },
+  );
+  const oursWithResult = await countedRedisContender(
+    'checkpointkit runOnce, result: json',
+    () => {
+      const orderId = `order-${nextSequence()}`;
+      const key = { project: 'bench', resourceId: orderId, processId: 'billing/charge' };
+      return adapter.checkpoints.runOnce(key, { ttlMs: TTL_MS, result: 'json' }, async (tx) => {
+        tx.set(tx.key('charge', orderId), USER_PAYLOAD);
+        return RESULT_1KIB;
+      });
+    },
+    redis,
+    profile,
+  );
+  const powertoolsWithReceipt = await countedRedisContender(
+    'Powertools makeIdempotent + CachePersistenceLayer, 1 KiB return value',
+    () => chargeWithReceipt({ orderId: `order-${nextSequence()}`, payload: USER_PAYLOAD }),
+    redis,
+    profile,
+  );
   const rows: ComparisonRow[] = [];
+  for (const concurrency of [1, 32]) {
+    rows.push(
+      await compareRow(profile, {
+        caseName: '`runOnce` + 1 user write + 1 KiB result',
+        concurrency,
+        ours: oursWithResult,
+        baseline: powertoolsWithReceipt,
+        budget: { kind: 'count', operations: profile.powertoolsOperationsPerRound },
+      }),
+    );
+  }
   for (const concurrency of [1, 32]) {
     rows.push(
       await compareRow(profile, {

@@ -18,6 +18,9 @@ const TTL_MS = 86_400_000;
 const EXISTING_KEYS = 1_000;
 /** The user's write: a 256-byte value (the same payload as the Powertools comparison). */
 export const USER_PAYLOAD = 'x'.repeat(256);
+/** The response kept for replays in the "+ 1 KiB result" rows: 1 KiB as JSON. */
+export const RESULT_1KIB = { receipt: 'r'.repeat(1024 - '{"receipt":""}'.length) };
+export const RESULT_1KIB_JSON = JSON.stringify(RESULT_1KIB);
 
 /**
  * KEYS[1] the run-once mark, KEYS[2] the user's key; ARGV[1] mark value, ARGV[2] ttl ms,
@@ -84,10 +87,39 @@ export async function runOnceRedis(profile: BenchProfile, redis: BenchRedis): Pr
       caseName: '`runOnce` + 1 user write',
       target: null,
     },
+    runOnceResult: {
+      ours: () => {
+        const resourceId = `order-${nextSequence()}`;
+        return checkpoints.runOnce(
+          key(resourceId),
+          { ttlMs: TTL_MS, result: 'json' },
+          async (tx) => {
+            tx.set(tx.key('charge', resourceId), USER_PAYLOAD);
+            return RESULT_1KIB;
+          },
+        );
+      },
+      // The same script, the mark's value being the kept response.
+      raw: () => {
+        const n = nextSequence();
+        return client.evalsha(
+          rawSha,
+          2,
+          `raw:order-${n}`,
+          `raw:charge:order-${n}`,
+          RESULT_1KIB_JSON,
+          TTL_MS,
+          USER_PAYLOAD,
+        );
+      },
+      rawLabel: 'raw: EVALSHA (SET NX PX of the 1 KiB response, then the user SET)',
+      caseName: '`runOnce` + 1 user write + 1 KiB result',
+      target: null,
+    },
   } as const;
 
   const rows: ComparisonRow[] = [];
-  for (const operation of ['exists', 'tryInsert', 'runOnce'] as const) {
+  for (const operation of ['exists', 'tryInsert', 'runOnce', 'runOnceResult'] as const) {
     const spec = ops[operation];
     const ours = await countedRedisContender(
       `checkpointkit ${operation}`,
@@ -130,8 +162,8 @@ export async function runOnceRedis(profile: BenchProfile, redis: BenchRedis): Pr
 function redisWhy(operation: string, ours: RedisCallCost, raw: RedisCallCost): string {
   const work =
     operation === 'exists'
-      ? 'an `HGET` of the record, decoded to check its expiry on the adapter clock (Redis TTL is only garbage collection), after core has validated and normalized the key and encoded it into the hash-tagged key name'
-      : 'an EVALSHA of `checkpoint-insert` (HGET, compare expiry, HSET the record, ZADD the uniquifier index, PEXPIRE both) with a record value carrying creation, expiry and a resend nonce, after core has validated the key and the ttl';
+      ? 'an `HMGET` of the record and its extras (result, fingerprint), decoded to check its expiry on the adapter clock (Redis TTL is only garbage collection), after core has validated and normalized the key and encoded it into the hash-tagged key name'
+      : 'an EVALSHA of `checkpoint-insert` (EXISTS of its journal entry, HGET, compare expiry, HSET the record, ZADD the uniquifier index, PEXPIRE both) with a record value carrying creation, expiry and a resend nonce, after core has validated the key and the ttl';
   const total = (c: RedisCallCost): number => c.clientCpuUs + c.serverCpuUs;
   return `both sides send ${ours.roundTrips} round trip per call, but ours is ${work}. CPU per call, measured: client ${ours.clientCpuUs.toFixed(0)} µs against ${raw.clientCpuUs.toFixed(0)} µs, server ${ours.serverCpuUs.toFixed(0)} µs against ${raw.serverCpuUs.toFixed(0)} µs. With 32 callers on loopback nothing waits on the network: the bench process and redis-server share this machine's 2 cores, so throughput follows CPU per call, and ${total(raw).toFixed(0)} ÷ ${total(ours).toFixed(0)} µs predicts ${(total(raw) / total(ours)).toFixed(2)}×.`;
 }

@@ -21,6 +21,7 @@ import {
   sqlitePath,
 } from '../services/sqlite-files.js';
 import { compareRow } from './comparison-row.js';
+import { RESULT_1KIB, RESULT_1KIB_JSON } from './run-once-redis.js';
 
 const TTL_MS = 86_400_000;
 /** Keys that `exists` finds (a hit, the common case of a resumed job). */
@@ -39,7 +40,7 @@ const existingKey = (i: number): CheckpointKey => ({
   processId: 'billing/charge',
 });
 
-type Operation = 'exists' | 'tryInsert' | 'runOnce';
+type Operation = 'exists' | 'tryInsert' | 'runOnce' | 'runOnceResult';
 
 function ours(bench: BenchSqliteAdapter): Record<Operation, () => Promise<unknown>> {
   const { checkpoints, database } = bench.adapter;
@@ -57,6 +58,13 @@ function ours(bench: BenchSqliteAdapter): Record<Operation, () => Promise<unknow
         charge.run(key.resourceId, 1999);
       });
     },
+    runOnceResult: () => {
+      const key = freshKey();
+      return checkpoints.runOnce(key, { ttlMs: TTL_MS, result: 'json' }, async () => {
+        charge.run(key.resourceId, 1999);
+        return RESULT_1KIB;
+      });
+    },
   };
 }
 
@@ -71,6 +79,10 @@ function raw(db: SqliteDatabase): Record<Operation, () => Promise<unknown>> {
       (project, resource_id, process_id, uniquifier, creation_ms, expiry_ms) VALUES (?, ?, ?, '', ?, ?)`,
   );
   const charge = db.prepare('INSERT INTO charges (order_id, cents) VALUES (?, ?)');
+  const keepResult = db.prepare(
+    `INSERT OR REPLACE INTO raw_checkpoint_results (project, resource_id, process_id, uniquifier, result)
+      VALUES (?, ?, ?, '', ?)`,
+  );
   const isLive = (key: CheckpointKey, nowMs: number): boolean => {
     const row = read.get(key.project, key.resourceId, key.processId) as
       | { expiry_ms: number }
@@ -89,9 +101,17 @@ function raw(db: SqliteDatabase): Record<Operation, () => Promise<unknown>> {
     insert.run(key.project, key.resourceId, key.processId, nowMs, nowMs + TTL_MS);
     return true;
   }).immediate;
+  const runOnceResult = db.transaction((key: CheckpointKey, nowMs: number): boolean => {
+    if (isLive(key, nowMs)) return false;
+    charge.run(key.resourceId, 1999);
+    insert.run(key.project, key.resourceId, key.processId, nowMs, nowMs + TTL_MS);
+    keepResult.run(key.project, key.resourceId, key.processId, Buffer.from(RESULT_1KIB_JSON));
+    return true;
+  }).immediate;
   let probe = 0;
   return {
     exists: async () => isLive(existingKey(probe++), Date.now()),
+    runOnceResult: async () => runOnceResult(freshKey(), Date.now()),
     tryInsert: async () => tryInsert(freshKey(), Date.now()),
     runOnce: async () => runOnce(freshKey(), Date.now()),
   };
@@ -101,11 +121,13 @@ const RAW_LABELS: Record<Operation, string> = {
   exists: 'raw: SELECT',
   tryInsert: 'raw: BEGIN IMMEDIATE, SELECT, INSERT, COMMIT',
   runOnce: 'raw: BEGIN IMMEDIATE, SELECT, INSERT (user), INSERT, COMMIT',
+  runOnceResult: 'raw: the same, and INSERT of the 1 KiB response',
 };
 const CASE_NAMES: Record<Operation, string> = {
   exists: '`exists` (hit)',
   tryInsert: '`tryInsert` (new key)',
   runOnce: '`runOnce` + 1 user write',
+  runOnceResult: '`runOnce` + 1 user write + 1 KiB result',
 };
 
 export async function runOnceSqlite(profile: BenchProfile, dir: string): Promise<Section> {
@@ -134,7 +156,7 @@ export async function runOnceSqlite(profile: BenchProfile, dir: string): Promise
     const timed = { ours: ours(timedAdapter), raw: raw(timedRaw) };
     const counted = { ours: ours(countedAdapter), raw: raw(countedRaw) };
     const rows: ComparisonRow[] = [];
-    for (const operation of ['exists', 'tryInsert', 'runOnce'] as const) {
+    for (const operation of ['exists', 'tryInsert', 'runOnce', 'runOnceResult'] as const) {
       const oursStatements = await requestsPerOp(
         counted.ours[operation],
         statements.read,
