@@ -69,6 +69,8 @@ describe.each<ClientMode>(['resend', 'reject'])('lost replies, client mode %s', 
     const next = random(seed);
     const lossy: LossyClient = await lossyClient(mode);
     opened.push(lossy);
+    // A millisecond each way keeps several commands in flight when a cut lands.
+    for (const proxy of lossy.proxies) proxy.delayMs = 1;
     const keyPrefix = uniquePrefix(`soak-${mode}`);
     const a: RedisAdapter = createRedisAdapter({ client: lossy.client }, { keyPrefix });
     await a.setup();

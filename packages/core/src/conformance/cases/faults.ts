@@ -8,8 +8,8 @@
  * writer acknowledged in between is undone.
  */
 import { expect } from 'vitest';
-import { OutcomeUnknownError, TimestampRegressionError } from '../../errors.js';
-import { hlc } from '../../hlc.js';
+import { AlreadyExistsError, OutcomeUnknownError, TimestampRegressionError } from '../../errors.js';
+import { formatHlc, hlc, next } from '../../hlc.js';
 import type { ConformanceCase } from '../harness.js';
 import { type AnyAdapter, type Ctx, cases, expectError, key, text, utf8 } from './support.js';
 
@@ -198,6 +198,60 @@ const scenarios: Scenario[] = [
       // The partition's maximum is the highest acknowledged timestamp: equal is accepted, below is not.
       await group.advance('p1', hlc(maximum));
       await expectError(group.advance('p1', hlc(maximum - 1)), TimestampRegressionError);
+    },
+  },
+  {
+    id: 'faults/groups/commit-lost-reply',
+    spec: 'commit whose reply is lost: applied, never marking a timestamp advanced after it',
+    async run(ctx, between) {
+      const a = await ctx.adapter();
+      const b = await ctx.reopen(a);
+      const group = await a.groups.start('orders', { pollIntervalMs: 60_000 });
+      const other = await b.groups.start('orders', { pollIntervalMs: 60_000 });
+      ctx.defer(() => group.stop());
+      ctx.defer(() => other.stop());
+      await group.ensure(['p1']);
+      await group.advance('p1', hlc(10));
+      const fault = await loseReply(ctx, a, between ? () => other.advance('p1', hlc(15)) : null);
+      const result = await ending(group.commit({ min: hlc(0), max: hlc(20) }));
+      expectFired(fault, 'commit');
+      expectAppliedEnding(result, 'commit');
+      const window = await group.refresh();
+      // 10 applied; 15 (advanced after the commit) must still be unapplied: [10, 15].
+      expect(
+        formatHlc(window.min),
+        `${RULE}: the commit applied 10${between ? ', and a resend did not apply 15' : ''}`,
+      ).toBe(formatHlc(hlc(10)));
+      expect(formatHlc(window.max), '§3 the window').toBe(formatHlc(next(hlc(between ? 15 : 10))));
+    },
+  },
+  {
+    id: 'faults/checkpoints/claim-complete-lost-reply',
+    spec: "a claim's complete whose reply is lost: the checkpoint is completed, never reported as a lost lease",
+    async run(ctx, between) {
+      const a = await ctx.adapter();
+      const b = await ctx.reopen(a);
+      const k = key({ uniquifier: 'side-effect' });
+      const claim = await a.checkpoints.claim(k, { leaseMs: 60_000, owner: 'worker-a' });
+      let other: unknown = null;
+      const fault = await loseReply(
+        ctx,
+        a,
+        between
+          ? async () => {
+              other = await b.checkpoints
+                .claim(k, { leaseMs: 60_000, owner: 'worker-b' })
+                .catch((e: unknown) => e);
+            }
+          : null,
+      );
+      const result = await ending(claim.complete(TTL));
+      expectFired(fault, 'complete');
+      expectAppliedEnding(result, 'complete');
+      if (between) {
+        expect(other, '§1 a completed key cannot be claimed').toBeInstanceOf(AlreadyExistsError);
+      }
+      expect(await a.checkpoints.exists(k), '§1 the claim became a checkpoint').toBe(true);
     },
   },
   {
