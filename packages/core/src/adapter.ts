@@ -1,7 +1,8 @@
 /**
- * The Adapter contract (SPEC §0) and `composeAdapter`, which builds the whole public API once
- * from an adapter's storage primitives. Every adapter — ours or a user's — that goes through
- * composeAdapter gets the same validation, times, errors and algorithms.
+ * The Adapter interface (the contract, §0, in docs/contract.md) and `composeAdapter`, which
+ * builds the whole public API once from an adapter's storage primitives. Every adapter — ours or
+ * a user's — that goes through composeAdapter gets the same validation, times, errors and
+ * algorithms.
  */
 import type { CheckpointBackend } from './checkpoints/backend.js';
 import { createCheckpointStore } from './checkpoints/store.js';

@@ -1,4 +1,4 @@
-// The window algorithm as pure functions: the SPEC table, and the seek-based summary agreeing
+// The window algorithm as pure functions: the contract's table (docs/contract.md, §3), and the seek-based summary agreeing
 // with the reference summary on random histories.
 import { describe, expect, it } from 'vitest';
 import { tableEntries, toHlc, windowTable } from '../src/conformance/index.js';
@@ -31,7 +31,7 @@ function seeksOver(entries: readonly TimestampEntry[]): PartitionSeeks {
 
 const show = (w: { lo: Hlc; hi: Hlc }): string => `(${formatHlc(w.lo)}, ${formatHlc(w.hi)})`;
 
-describe('resolvedWindow over summarizePartition: the SPEC table', () => {
+describe('resolvedWindow over summarizePartition: the table of the contract', () => {
   for (const c of windowTable) {
     it(c.name, () => {
       const summaries = [...tableEntries(c)].flatMap(

@@ -1,4 +1,4 @@
-/** Checkpoint key rules (SPEC §1) and the byte-wise key order. */
+/** Checkpoint key rules (the contract, §1: docs/contract.md) and the byte-wise key order. */
 import { compareUtf8 } from '../bytes.js';
 import { requireObject, requireText } from '../validation.js';
 import type { CheckpointKey, NormalizedCheckpointKey } from './types.js';

@@ -1,6 +1,7 @@
 /**
- * Idempotent results (SPEC §1): the first run's result kept with the checkpoint, encoded by the
- * caller's codec and bounded, and the request fingerprint kept as its sha256, checked on replay.
+ * Idempotent results (the contract, §1, in docs/contract.md): the first run's result kept with
+ * the checkpoint, encoded by the caller's codec and bounded, and the request fingerprint kept as
+ * its sha256, checked on replay.
  */
 import { sha256Hex, utf8Encode } from '../bytes.js';
 import { IdempotencyKeyMismatchError, PayloadTooLargeError, ValidationError } from '../errors.js';

@@ -1,4 +1,4 @@
-/** Run-once checkpoints (SPEC §1): the public contract. */
+/** Run-once checkpoints: the public API of the contract, §1 (docs/contract.md). */
 import type { Codec } from '../nodes/types.js';
 
 export interface CheckpointKey {

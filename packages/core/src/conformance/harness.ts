@@ -68,9 +68,12 @@ export interface CaseContext<Tx> {
 }
 
 export interface ConformanceCase {
-  /** Stable id, "<primitive>/<topic>/<what>", for skips and for finding the case from SPEC.md. */
+  /**
+   * Stable id, "<primitive>/<topic>/<what>", for skips and for finding the case's rule in the
+   * contract (docs/contract.md), which names every id beside its rule.
+   */
   readonly id: string;
-  /** The SPEC sentence the case proves. */
+  /** The rule of the contract (docs/contract.md) the case proves, starting with its section. */
   readonly spec: string;
   readonly timeoutMs?: number;
   /** A capability the target must declare for the case to run (else: listed as not tested). */

@@ -5,7 +5,8 @@
  *   import { runConformance } from '@checkpointkit/core/conformance';
  *   runConformance({ name, create, reopen, destroy, probe });
  *
- * Each case names the SPEC.md sentence it proves; skipped cases state their reason.
+ * Each case names the rule of the contract (docs/contract.md) it proves, by its section and
+ * sentence; the contract lists each rule's case ids. Skipped cases state their reason.
  */
 import { afterAll, describe, it } from 'vitest';
 import type { Adapter } from '../adapter.js';
@@ -38,7 +39,7 @@ export { NO_FAULTS_REASON, runCase, runCases } from './harness.js';
 export { ManualClock } from './manual-clock.js';
 export { type Ts, tableEntries, toHlc, type WindowTableCase, windowTable } from './window-table.js';
 
-/** Every case, grouped by the SPEC section it proves. */
+/** Every case, grouped by the section of the contract (docs/contract.md) it proves. */
 export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase[]>> = {
   '§0 rules that hold everywhere': generalCases,
   '§1 run-once checkpoints': checkpointCases,
@@ -52,7 +53,7 @@ export const conformanceSuites: Readonly<Record<string, readonly ConformanceCase
 
 export const conformanceCases: readonly ConformanceCase[] = Object.values(conformanceSuites).flat();
 
-/** Registers the whole suite with vitest: one describe per SPEC section, one it per case. */
+/** Registers the whole suite with vitest: one describe per contract section, one it per case. */
 export function runConformance<Tx, A extends Adapter<Tx> = Adapter<Tx>>(
   target: ConformanceTarget<Tx, A>,
 ): void {

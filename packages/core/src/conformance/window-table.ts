@@ -1,7 +1,7 @@
 /**
- * Table-driven cases of the checkpoint-group window (SPEC §3), shared by the conformance suite
- * (which plays them through a real backend) and core's unit tests (which feed them to the pure
- * functions). Timestamps are nanos, or [nanos, logical].
+ * Table-driven cases of the checkpoint-group window (the contract, §3, in docs/contract.md),
+ * shared by the conformance suite (which plays them through a real backend) and core's unit tests
+ * (which feed them to the pure functions). Timestamps are nanos, or [nanos, logical].
  */
 import { compareHlc, HLC_ORIGIN, type Hlc, hlc } from '../hlc.js';
 

@@ -1,4 +1,4 @@
-/** Checkpoint groups (SPEC §3): the public contract. */
+/** Checkpoint groups: the public API of the contract, §3 (docs/contract.md). */
 import type { Hlc, HlcRange } from '../hlc.js';
 
 export interface GroupStartOptions {

@@ -1,6 +1,6 @@
 /**
- * The resolved-timestamp window (SPEC §3), as pure functions. A partition's timestamps, in
- * ascending order, are each applied or not:
+ * The resolved-timestamp window (the contract, §3, in docs/contract.md), as pure functions. A
+ * partition's timestamps, in ascending order, are each applied or not:
  *
  *   clean (nothing unapplied)  max_p = highest timestamp
  *   dirty, u = first unapplied min_p = highest applied below u (origin if none)

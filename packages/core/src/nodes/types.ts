@@ -1,4 +1,4 @@
-/** Sharded node state (SPEC §5): the public contract. */
+/** Sharded node state: the public API of the contract, §5 (docs/contract.md). */
 
 export interface Codec<S> {
   encode(state: S): Uint8Array;
@@ -17,7 +17,7 @@ export interface NodeStoreOptions<S> {
 /**
  * What modify returns: the new state, or nothing when it changed the state it was given in place.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets `(s) => { s.count++ }` type-check (SPEC §5)
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets `(s) => { s.count++ }` type-check (the contract, §5)
 export type Modified<S> = S | void;
 
 export interface Operator<S, Tx> {

@@ -1,4 +1,4 @@
-/** Operation checkpoints (SPEC §2): the public contract. */
+/** Operation checkpoints: the public API of the contract, §2 (docs/contract.md). */
 
 export interface OperationCheckpoint {
   /** Fixed-width; sorts as a string in checkpoint order; never reused. */

@@ -1,4 +1,4 @@
-/** Commit sessions (SPEC §4): the public contract. */
+/** Commit sessions: the public API of the contract, §4 (docs/contract.md). */
 
 /** A store that can take part in a commit session. */
 export interface Committable {

@@ -1,4 +1,4 @@
-/** SPEC §1 — run-once checkpoints. */
+/** The contract, §1 (docs/contract.md) — run-once checkpoints. */
 import { expect } from 'vitest';
 import { sortKeys } from '../../checkpoints/key.js';
 import type { Checkpoint, CheckpointKey, InProgressCheckpoint } from '../../checkpoints/types.js';

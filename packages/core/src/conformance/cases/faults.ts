@@ -1,11 +1,11 @@
 /**
- * SPEC §0, "three endings, never a fourth": a write whose reply is lost after the store applied
- * it. Run through the target's fault capability (harness.ts, FaultCapability), once with the
- * store left alone and once with another writer's turn in between; whether the client resends
- * the request or rejects it is the target's setting. The rule for every case: the call succeeds
- * (its effect applied exactly once) or fails with OutcomeUnknownError — never a retryable error
- * (a caller following that flag would apply it twice), never another error, and nothing another
- * writer acknowledged in between is undone.
+ * The contract, §0 (docs/contract.md), "three endings, never a fourth": a write whose reply is
+ * lost after the store applied it. Run through the target's fault capability (harness.ts,
+ * FaultCapability), once with the store left alone and once with another writer's turn in
+ * between; whether the client resends the request or rejects it is the target's setting. The
+ * rule for every case: the call succeeds (its effect applied exactly once) or fails with
+ * OutcomeUnknownError — never a retryable error (a caller following that flag would apply it
+ * twice), never another error, and nothing another writer acknowledged in between is undone.
  */
 import { expect } from 'vitest';
 import { AlreadyExistsError, OutcomeUnknownError, TimestampRegressionError } from '../../errors.js';

@@ -1,4 +1,4 @@
-/** SPEC §0 — rules that hold everywhere. */
+/** The contract, §0 (docs/contract.md) — rules that hold everywhere. */
 import { expect } from 'vitest';
 import { BackendError, CheckpointKitError, ValidationError } from '../../errors.js';
 import type { ConformanceCase } from '../harness.js';

@@ -1,4 +1,4 @@
-/** SPEC §3 — checkpoint groups. */
+/** The contract, §3 (docs/contract.md) — checkpoint groups. */
 import { expect } from 'vitest';
 import {
   BackendError,

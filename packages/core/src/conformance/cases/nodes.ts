@@ -1,4 +1,4 @@
-/** SPEC §5 — sharded node state. */
+/** The contract, §5 (docs/contract.md) — sharded node state. */
 import { expect } from 'vitest';
 import {
   AlreadyExistsError,

@@ -1,4 +1,4 @@
-/** SPEC §2 — operation checkpoints. */
+/** The contract, §2 (docs/contract.md) — operation checkpoints. */
 import { expect } from 'vitest';
 import {
   AlreadyExistsError,

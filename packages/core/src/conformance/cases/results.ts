@@ -1,8 +1,8 @@
 /**
- * SPEC §1, idempotent results: runOnce and claim keep the first run's result (a codec, bounded)
- * and the request fingerprint (its sha256) with the checkpoint, in the same write; a replay
- * returns the decoded result, a replay with another fingerprint is refused, records written
- * without them keep working, and waitFor returns a result a twin completes.
+ * The contract, §1 (docs/contract.md), idempotent results: runOnce and claim keep the first run's
+ * result (a codec, bounded) and the request fingerprint (its sha256) with the checkpoint, in the
+ * same write; a replay returns the decoded result, a replay with another fingerprint is refused,
+ * records written without them keep working, and waitFor returns a result a twin completes.
  */
 import { expect } from 'vitest';
 import { sha256Hex, utf8Encode } from '../../bytes.js';

@@ -1,4 +1,4 @@
-/** SPEC §4 — commit sessions. */
+/** The contract, §4 (docs/contract.md) — commit sessions. */
 import { expect } from 'vitest';
 import { toHex } from '../../bytes.js';
 import {
