@@ -4,6 +4,8 @@
  * Nothing here depends on a server someone started by hand (such as a redis-server on 6379).
  * Consumed as TypeScript source (vitest transforms it); never built, never published.
  */
+
+export { DatastoreEmulator, GCLOUD_SDK_ROOT_ENV, gcloudSdkRoot } from './datastore.js';
 export {
   type ArmedProxyFault,
   FaultProxy,
@@ -21,3 +23,9 @@ export {
   removeDir,
   startCluster,
 } from './redis.js';
+export {
+  SpannerEmulator,
+  type SpannerEmulatorOptions,
+  spannerEmulatorBinaries,
+  spannerEmulatorEnv,
+} from './spanner.js';
