@@ -57,6 +57,19 @@ async function crashRound(
   const worker = startWorker(script, hostPort, databaseId(database), options);
   await worker.message('ready');
   worker.child.send({ type: 'go' });
+  // The last round kills only after two acknowledged writes, so that every test proves its rule
+  // on acknowledged work even when a loaded machine starts the workers slowly.
+  let exited = false;
+  void worker.exited.then(() => {
+    exited = true;
+  });
+  while (
+    round === ROUNDS &&
+    !exited &&
+    worker.messages.filter((m) => m.type === 'ack').length < 2
+  ) {
+    await sleep(10);
+  }
   const delayMs = Math.floor(Math.random() * MAX_KILL_DELAY_MS);
   await Promise.race([sleep(delayMs), worker.exited]);
   worker.child.kill('SIGKILL');
