@@ -1,7 +1,7 @@
 /**
  * A checkpoint-group refresh costs a few small queries per partition, whatever the length of the
- * history (SPEC §3: "refreshing must not scan the whole history"): counted on the wire, the same
- * number of queries for 20 and for 300 timestamps per partition — at most five per partition and
+ * history (docs/contract.md, §3: "refreshing must not scan the whole history"): counted on the
+ * wire, the same number of queries for 20 and for 300 timestamps per partition — at most five per partition and
  * one to list the partitions — each with `limit 1`.
  */
 import { hlc } from '@checkpointkit/core';

@@ -27,7 +27,7 @@ export const CELL_CHUNK_BYTES = 8 * 1024 * 1024;
 /**
  * Largest payload (operation checkpoint data, encoded node state) the adapter accepts: one
  * operation checkpoint is written in one commit, which must stay well under 100 MiB with its
- * other rows. Also the SPEC default (64 MiB).
+ * other rows. Also core's default (64 MiB, DEFAULT_MAX_PAYLOAD_BYTES).
  */
 export const SPANNER_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
