@@ -63,12 +63,15 @@ try {
   ];
   if (esmOnly.length) attwRuns.push(['--profile', 'esm-only', '--entrypoints', ...esmOnly]);
   for (const args of attwRuns) {
+    // Its table only when it fails: a passing one lists resolutions the profile ignores as
+    // "(ignored) 💀 Resolution failed", which reads like trouble and is not news.
     const attwRun = spawnSync(attw, [tarball, '--format', 'table-flipped', '--no-color', ...args], {
-      stdio: 'inherit',
+      encoding: 'utf8',
     });
-    if (attwRun.status !== 0)
+    if (attwRun.status !== 0) {
+      process.stdout.write(`${attwRun.stdout ?? ''}${attwRun.stderr ?? ''}`);
       fail(`attw ${args.join(' ')} exited with ${attwRun.status ?? attwRun.signal}`);
-    else console.log(`${label}: attw ${args.join(' ')}: ok`);
+    } else console.log(`${label}: attw ${args.join(' ')}: ok`);
   }
 
   // 3. import() and require() of every entry point.

@@ -7,4 +7,7 @@ export default defineConfig({
   platform: 'node',
   sourcemap: true,
   clean: true,
+  // test-services (how the demo starts its own redis-server or emulator) is TypeScript source,
+  // never built: bundle it.
+  noExternal: ['@checkpointkit/test-services'],
 });

@@ -2,7 +2,11 @@
  * `pnpm demo` — an exactly-once ingestion pipeline on checkpointkit. See ./pipeline.ts for what
  * each primitive does here, and README.md for the flags.
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CheckpointKitError } from '@checkpointkit/core';
+import type { DemoBackend } from './backends/backend.js';
 import {
   BACKENDS,
   type BackendName,
@@ -10,7 +14,7 @@ import {
   openBackend,
 } from './backends/open.js';
 import { createCrashInjector } from './crash.js';
-import { ResumeMismatchError, runPipeline, STEPS, type StepName } from './pipeline.js';
+import { ResumeMismatchError, runPipeline, STEPS, type StepName, storedRun } from './pipeline.js';
 import { createProgress } from './progress.js';
 import { generateStream } from './stream.js';
 import { formatSummary, summarize } from './summary.js';
@@ -23,8 +27,14 @@ const USAGE = `usage: pnpm demo [options]
   --crash-step NAME   count only the steps called NAME (listed below)
   --reset             start over: delete the demo's state first
   --json              print the final summary as one JSON object on stdout
-  --data-dir DIR      SQLite files (default ./.demo-data)
-  --redis-url URL     Redis for --backend redis (default redis://127.0.0.1:6379)
+  --data-dir DIR      the demo's local files: SQLite's, and the services it starts (default ./.demo-data)
+  --redis-url URL     a Redis for --backend redis (default: the demo starts its own redis-server)
+  --spanner-database projects/P/instances/I/databases/D
+                      a real database for --backend spanner (default: SPANNER_EMULATOR_HOST,
+                      else the demo starts an emulator)
+  --datastore-project P
+                      a real project for --backend datastore (default: DATASTORE_EMULATOR_HOST,
+                      else the demo starts an emulator)
   --seed N            the stream's seed (default 1)
   --lookahead N       window lookahead (default 20)
   --lease-ms N        the worker's lease; a restarted worker waits for a dead one's (default 3000)
@@ -54,6 +64,8 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'redis-url': { type: 'string' },
+      'spanner-database': { type: 'string' },
+      'datastore-project': { type: 'string' },
       seed: { type: 'string' },
       lookahead: { type: 'string' },
       'lease-ms': { type: 'string' },
@@ -90,15 +102,34 @@ async function main(): Promise<number> {
   }
 
   const progress = createProgress();
-  const backend = await openBackend(values.backend as BackendName, {
-    // pnpm runs scripts in the package folder; INIT_CWD is where the user typed the command.
-    baseDir: process.env.INIT_CWD ?? process.cwd(),
-    dataDir: values['data-dir'],
-    redisUrl: values['redis-url'] ?? 'redis://127.0.0.1:6379',
-    reset: values.reset === true,
-  });
+  const stream = generateStream({ events, partitions, seed });
+  // pnpm runs scripts in the package folder; INIT_CWD is where the user typed the command.
+  const dataDir = resolve(
+    process.env.INIT_CWD ?? process.cwd(),
+    values['data-dir'] ?? '.demo-data',
+  );
+  mkdirSync(dataDir, { recursive: true });
+  const open = (reset: boolean): Promise<DemoBackend> =>
+    openBackend(values.backend as BackendName, {
+      dataDir,
+      redisUrl: values['redis-url'],
+      spannerDatabase: values['spanner-database'],
+      datastoreProject: values['datastore-project'],
+      reset,
+      log: (line) => progress.log(line),
+    });
+  let backend = await open(values.reset === true);
+  if ((await storedRun(backend)) === 'complete') {
+    if (crashAfter !== null) {
+      // A crash needs work left to do: the documented crash-and-resume starts a new run.
+      progress.log('the stored run is complete; --crash-after starts a new one (as --reset would)');
+      await backend.close();
+      backend = await open(true);
+    } else {
+      progress.log('the stored run is complete: nothing left to do (add --reset to run it again)');
+    }
+  }
   try {
-    const stream = generateStream({ events, partitions, seed });
     const crash = createCrashInjector(crashAfter, crashStep);
     const state = await runPipeline(
       backend,
@@ -119,25 +150,30 @@ async function main(): Promise<number> {
   }
 }
 
+function exitCodeOf(error: unknown): number {
+  if (
+    error instanceof UsageError ||
+    (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+  ) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (error instanceof BackendUnavailableError || error instanceof ResumeMismatchError) {
+    console.error(`checkpointkit demo: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof CheckpointKitError) {
+    // The library's typed errors say what is wrong on their own (an evicting Redis, say).
+    console.error(`checkpointkit demo: ${error.name}: ${error.message}`);
+    return 1;
+  }
+  console.error(error);
+  return 1;
+}
+
+// process.exit, not exitCode: cloud clients keep handles (gRPC channels, signal handlers) that
+// would hold the process open. Output to a pipe or file is written synchronously by then.
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-    ) {
-      console.error(`${(error as Error).message}\n\n${USAGE}`);
-      process.exitCode = 2;
-      return;
-    }
-    if (error instanceof BackendUnavailableError || error instanceof ResumeMismatchError) {
-      console.error(`checkpointkit demo: ${error.message}`);
-      process.exitCode = 2;
-      return;
-    }
-    console.error(error);
-    process.exitCode = 1;
-  },
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(exitCodeOf(error)),
 );

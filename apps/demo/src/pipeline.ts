@@ -135,6 +135,16 @@ export class ResumeMismatchError extends Error {
 /** Orders per partition read in one round: uneven, so partitions resolve at different speeds. */
 const chunkSize = (partition: number): number => 5 + ((partition * 7) % 11);
 
+/** What the store holds of this demo's run: nothing, a run to resume, or a run that is done. */
+export async function storedRun(
+  backend: DemoBackend<unknown>,
+): Promise<'none' | 'in progress' | 'complete'> {
+  const latest = await backend.adapter.operations.open(OPERATION).latest();
+  if (!latest) return 'none';
+  const saved = JSON.parse(utf8Decode(latest.data)) as WorkerState;
+  return saved.next === 'done' ? 'complete' : 'in progress';
+}
+
 export async function runPipeline<Tx>(
   backend: DemoBackend<Tx>,
   stream: OrderStream,
@@ -220,8 +230,7 @@ export async function runPipeline<Tx>(
         // so a replay of this window computes the same set.
         const fresh: OrderEvent[] = [];
         for (const event of events) {
-          if (!(await adapter.checkpoints.exists(orderKey(event, 'count-order'))))
-            fresh.push(event);
+          if (!(await adapter.checkpoints.exists(countedMark(event)))) fresh.push(event);
         }
         state.sessionIds.push(await writeSession(committer, ledger, index, windowKey, fresh));
         await step('session');
@@ -426,7 +435,7 @@ async function addToTotals<Tx>(
     },
     async commit(tx) {
       for (const e of events) {
-        await backend.adapter.checkpoints.insertIn(tx, orderKey(e, 'count-order'), {
+        await backend.adapter.checkpoints.insertIn(tx, countedMark(e), {
           ttlMs: CHECKPOINT_TTL_MS,
         });
       }
@@ -438,6 +447,19 @@ const orderKey = (event: OrderEvent, processId: string): CheckpointKey => ({
   project: ORDER_PROJECT,
   resourceId: event.id,
   processId,
+});
+
+/**
+ * The mark that an order is in the totals: one scope for the whole aggregate, the order in the
+ * uniquifier. A window's marks commit in one transaction with the node state, and on Datastore's
+ * emulator (and legacy Cloud Datastore) a transaction may touch at most 25 entity groups: a scope
+ * per order would be one group per order.
+ */
+const countedMark = (event: OrderEvent): CheckpointKey => ({
+  project: ORDER_PROJECT,
+  resourceId: TOTALS_NODE,
+  processId: 'count-order',
+  uniquifier: event.id,
 });
 
 async function createOnce(totals: NodeStore<TotalsState, unknown>): Promise<void> {

@@ -63,7 +63,8 @@ class LineProgress implements ProgressReporter {
     const tenth = total === 0 ? 10 : Math.floor((10 * done) / total);
     if ((this.reported.get(phase) ?? -1) >= tenth) return;
     this.reported.set(phase, tenth);
-    this.out.write(`${phase}: ${done}/${total} (${tenth * 10}%)\n`);
+    const percent = total === 0 ? 100 : Math.floor((100 * done) / total);
+    this.out.write(`${phase}: ${done}/${total} (${percent}%)\n`);
   }
 
   log(line: string): void {

@@ -9,43 +9,17 @@
  * need it fail, they never skip.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { GCLOUD_SDK_ROOT_ENV, gcloudSdkRoot } from './gcloud-sdk.js';
+import { killProcessGroupNow, stopProcessGroup } from './process-group.js';
 import { freePort, HOST, makeTempDir, removeDir } from './redis.js';
-
-/** Overrides where the Google Cloud SDK is (the folder that holds `bin/` and `platform/`). */
-export const GCLOUD_SDK_ROOT_ENV = 'CHECKPOINTKIT_GCLOUD_SDK_ROOT';
 
 const INSTALL_HINT =
   'install the Google Cloud SDK with the Datastore emulator (`gcloud components install ' +
   'cloud-datastore-emulator`, or the Debian package `google-cloud-cli-datastore-emulator`) and ' +
   `a Java 11+ runtime (e.g. \`apt-get install -y openjdk-17-jre-headless\`), or set ${GCLOUD_SDK_ROOT_ENV}`;
-
-/** The SDK root: the env override, else `gcloud info`, else the real path of `gcloud` two folders up. */
-export function gcloudSdkRoot(): string {
-  const override = process.env[GCLOUD_SDK_ROOT_ENV];
-  if (override) {
-    if (!existsSync(override))
-      throw new Error(`${GCLOUD_SDK_ROOT_ENV}=${override} does not exist; ${INSTALL_HINT}`);
-    return override;
-  }
-  try {
-    const root = execFileSync('gcloud', ['info', '--format=value(installation.sdk_root)'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 30_000,
-    }).trim();
-    if (root && existsSync(root)) return root;
-  } catch {
-    // gcloud missing or broken: try its path below, then give up with the hint.
-  }
-  for (const folder of (process.env.PATH ?? '').split(':')) {
-    const candidate = join(folder, 'gcloud');
-    if (folder && existsSync(candidate)) return dirname(dirname(realpathSync(candidate)));
-  }
-  throw new Error(`the Google Cloud SDK was not found; ${INSTALL_HINT}`);
-}
 
 function datastoreEmulatorBinary(sdkRoot: string): string {
   const binary = join(sdkRoot, 'platform', 'cloud-datastore-emulator', 'cloud_datastore_emulator');
@@ -78,21 +52,28 @@ function httpOk(port: number, path: string, method = 'GET'): Promise<boolean> {
   });
 }
 
-function processGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+export interface DatastoreEmulatorOptions {
+  readonly port?: number;
+  /**
+   * Where the emulator runs and logs (it writes the indexes its queries used there); default a
+   * temp dir that stop() removes. A caller's dir is kept.
+   */
+  readonly dir?: string;
+  /**
+   * Keep running when this process dies without stopping it (the demo's emulator, which a run
+   * killed with SIGKILL leaves for the next run to resume on). Default false: a watchdog takes
+   * the emulator down with this process, so tests never leak a JVM.
+   */
+  readonly outliveParent?: boolean;
 }
 
 export class DatastoreEmulator {
   private constructor(
     readonly port: number,
     private readonly child: ChildProcess,
-    /** The emulator's working directory, removed by stop(). */
+    /** The emulator's working directory. */
     readonly dir: string,
+    private readonly ownsDir: boolean,
   ) {}
 
   /** `host:port`, the value of DATASTORE_EMULATOR_HOST for a client. */
@@ -100,26 +81,36 @@ export class DatastoreEmulator {
     return `${HOST}:${this.port}`;
   }
 
-  static async start(options: { readonly port?: number } = {}): Promise<DatastoreEmulator> {
-    const binary = datastoreEmulatorBinary(gcloudSdkRoot());
+  /** The process group's id (the wrapper leads it; the JVM is in it). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  static async start(options: DatastoreEmulatorOptions = {}): Promise<DatastoreEmulator> {
+    const binary = datastoreEmulatorBinary(gcloudSdkRoot(INSTALL_HINT));
     requireJava();
     const port = options.port ?? (await freePort());
-    const dir = makeTempDir('datastore-emulator');
+    const dir = options.dir ?? makeTempDir('datastore-emulator');
+    mkdirSync(dir, { recursive: true });
     // A shell leads the emulator's own process group (so that stop() reaches the JVM the wrapper
-    // starts) and watches this process: if it dies without stopping the emulator (killed by a
-    // signal, no exit handler), the shell takes the whole group down with it.
-    const watchdog = [
-      '"$0" "$@" &',
-      'emulator=$!',
-      `while kill -0 ${process.pid} 2>/dev/null && kill -0 "$emulator" 2>/dev/null; do sleep 1; done`,
-      // `kill 0`: the shell's own process group (dash's kill takes no `-- -pgid`).
-      'kill -TERM 0',
-    ].join('\n');
+    // starts) and, unless told to outlive this process, watches it: if it dies without stopping
+    // the emulator (killed by a signal, no exit handler), the shell takes the whole group down.
+    const script = options.outliveParent
+      ? 'exec "$0" "$@"'
+      : [
+          '"$0" "$@" &',
+          'emulator=$!',
+          `while kill -0 ${process.pid} 2>/dev/null && kill -0 "$emulator" 2>/dev/null; do sleep 1; done`,
+          // `kill 0`: the shell's own process group (dash's kill takes no `-- -pgid`).
+          'kill -TERM 0',
+        ].join('\n');
+    // An emulator that outlives this process must not write into its pipes: it logs to a file.
+    const log = options.outliveParent ? openSync(join(dir, 'emulator.log'), 'a') : null;
     const child = spawn(
       '/bin/sh',
       [
         '-c',
-        watchdog,
+        script,
         binary,
         'start',
         `--host=${HOST}`,
@@ -127,16 +118,16 @@ export class DatastoreEmulator {
         '--store_on_disk=false',
         '--consistency=1.0',
       ],
-      // In a temp dir: the emulator writes the indexes its queries used (WEB-INF/…) where it runs.
-      { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: dir, detached: true, stdio: ['ignore', log ?? 'pipe', log ?? 'pipe'] },
     );
+    if (log !== null) closeSync(log);
     const output = { text: '' };
     const keep = (chunk: Buffer): void => {
       output.text = (output.text + chunk.toString('utf8')).slice(-4000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const emulator = new DatastoreEmulator(port, child, dir);
+    const emulator = new DatastoreEmulator(port, child, dir, options.dir === undefined);
     liveEmulators.add(emulator);
     const deadline = Date.now() + 60_000;
     while (!(await httpOk(port, '/'))) {
@@ -160,36 +151,13 @@ export class DatastoreEmulator {
   /** SIGTERM to the whole group (wrapper and java), SIGKILL after 5 s; resolves once none is left. */
   async stop(): Promise<void> {
     liveEmulators.delete(this);
-    const pgid = this.child.pid;
-    if (pgid === undefined) {
-      removeDir(this.dir);
-      return;
-    }
-    const signal = (name: NodeJS.Signals): void => {
-      try {
-        process.kill(-pgid, name);
-      } catch {
-        // already gone
-      }
-    };
-    signal('SIGTERM');
-    const deadline = Date.now() + 5_000;
-    while (processGroupAlive(pgid) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    if (processGroupAlive(pgid)) signal('SIGKILL');
-    while (processGroupAlive(pgid)) await new Promise((resolve) => setTimeout(resolve, 50));
-    removeDir(this.dir);
+    if (this.child.pid !== undefined) await stopProcessGroup(this.child.pid);
+    if (this.ownsDir) removeDir(this.dir);
   }
 
   /** For exit handlers: no waiting. */
   killNow(): void {
-    if (this.child.pid === undefined) return;
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    if (this.child.pid !== undefined) killProcessGroupNow(this.child.pid);
   }
 }
 

@@ -5,13 +5,20 @@
  * Consumed as TypeScript source (vitest transforms it); never built, never published.
  */
 
-export { DatastoreEmulator, GCLOUD_SDK_ROOT_ENV, gcloudSdkRoot } from './datastore.js';
+export { DatastoreEmulator, type DatastoreEmulatorOptions } from './datastore.js';
 export {
   type ArmedProxyFault,
   FaultProxy,
   type ProxyFault,
   type ProxyFaultKind,
 } from './fault-proxy.js';
+export { GCLOUD_SDK_ROOT_ENV, gcloudSdkRoot } from './gcloud-sdk.js';
+export {
+  killProcessGroupNow,
+  processAlive,
+  processGroupAlive,
+  stopProcessGroup,
+} from './process-group.js';
 export {
   freePort,
   HOST,

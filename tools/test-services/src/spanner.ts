@@ -4,20 +4,16 @@
  * (the database); both run in one process group of their own, and stop() kills the whole group:
  * a SIGTERM to the gateway alone leaves emulator_main holding its port.
  *
- * The SDK root comes from CHECKPOINTKIT_GCLOUD_SDK_ROOT, else `gcloud info`, else the real path
- * of `gcloud` two folders up. A machine without the emulator gets an error that says what to
- * install: Spanner tests fail there, they are never skipped.
+ * The SDK root is found by ./gcloud-sdk.ts. A machine without the emulator gets an error that
+ * says what to install: Spanner tests fail there, they are never skipped.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { GCLOUD_SDK_ROOT_ENV, gcloudSdkRoot } from './gcloud-sdk.js';
+import { killProcessGroupNow, stopProcessGroup } from './process-group.js';
 import { freePort, HOST } from './redis.js';
-
-const run = promisify(execFile);
-
-export const GCLOUD_SDK_ROOT_ENV = 'CHECKPOINTKIT_GCLOUD_SDK_ROOT';
 
 const INSTALL_HINT =
   'install the Google Cloud SDK with the Spanner emulator (`gcloud components install ' +
@@ -38,42 +34,9 @@ export function spannerEmulatorEnv(hostPort: string): Record<string, string> {
   };
 }
 
-function gcloudOnPath(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'gcloud');
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-/** The Google Cloud SDK root, found the way users' machines differ; throws what to install. */
-export async function gcloudSdkRoot(): Promise<string> {
-  const fromEnv = process.env[GCLOUD_SDK_ROOT_ENV];
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) {
-      throw new Error(`${GCLOUD_SDK_ROOT_ENV}=${fromEnv} does not exist; ${INSTALL_HINT}`);
-    }
-    return fromEnv;
-  }
-  const gcloud = gcloudOnPath();
-  if (!gcloud)
-    throw new Error(`the Spanner emulator needs gcloud, not found on PATH: ${INSTALL_HINT}`);
-  try {
-    const { stdout } = await run(gcloud, ['info', '--format=value(installation.sdk_root)'], {
-      timeout: 30_000,
-    });
-    const root = stdout.trim();
-    if (root && existsSync(root)) return root;
-  } catch {
-    // fall back to the binary's location
-  }
-  // <root>/bin/gcloud
-  return dirname(dirname(realpathSync(gcloud)));
-}
-
 /** `gateway_main` and `emulator_main` of the SDK, or an error naming what to install. */
 export async function spannerEmulatorBinaries(): Promise<{ gateway: string; emulator: string }> {
-  const root = await gcloudSdkRoot();
+  const root = gcloudSdkRoot(INSTALL_HINT);
   const dir = join(root, 'bin', 'cloud_spanner_emulator');
   const gateway = join(dir, 'gateway_main');
   const emulator = join(dir, 'emulator_main');
@@ -106,16 +69,12 @@ export interface SpannerEmulatorOptions {
 const liveEmulators = new Set<SpannerEmulator>();
 
 export class SpannerEmulator {
-  private readonly exited: Promise<void>;
-
   private constructor(
     private readonly child: ChildProcess,
     readonly grpcPort: number,
     readonly httpPort: number,
     readonly faultInjection: boolean,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
+  ) {}
 
   /** `127.0.0.1:<grpc port>`, the value of SPANNER_EMULATOR_HOST. */
   get hostPort(): string {
@@ -173,33 +132,15 @@ export class SpannerEmulator {
     return started;
   }
 
-  /** Kills the process group (gateway_main and emulator_main) and waits for the gateway. */
+  /** Stops the process group (gateway_main and emulator_main) and waits until none is left. */
   async stop(): Promise<void> {
     liveEmulators.delete(this);
-    const running = this.child.exitCode === null && this.child.signalCode === null;
-    this.killGroup('SIGTERM');
-    if (running) {
-      const timer = setTimeout(() => this.killGroup('SIGKILL'), 3000);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    // emulator_main may outlive the gateway by a moment; make sure the group is gone.
-    this.killGroup('SIGKILL');
+    if (this.child.pid !== undefined) await stopProcessGroup(this.child.pid, 3000);
   }
 
   /** For exit handlers: no waiting. */
   killNow(): void {
-    this.killGroup('SIGKILL');
-  }
-
-  private killGroup(signal: NodeJS.Signals): void {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // the group is gone already
-    }
+    if (this.child.pid !== undefined) killProcessGroupNow(this.child.pid);
   }
 }
 

@@ -5,15 +5,24 @@ export const BACKENDS = ['sqlite', 'redis', 'spanner', 'datastore'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendOptions {
-  /** Where relative paths start (the user's working directory). */
-  readonly baseDir: string;
-  /** SQLite: the folder of the database file; default <baseDir>/.demo-data. */
-  readonly dataDir: string | undefined;
-  readonly redisUrl: string;
+  /**
+   * The demo's local files: SQLite's database, and the services it starts for itself (a Redis
+   * AOF, the emulators' records). Absolute.
+   */
+  readonly dataDir: string;
+  /** --redis-url; without it the demo starts its own redis-server. */
+  readonly redisUrl: string | undefined;
+  /** --spanner-database: a real database, `projects/P/instances/I/databases/D`. */
+  readonly spannerDatabase: string | undefined;
+  /** --datastore-project: a real project. */
+  readonly datastoreProject: string | undefined;
   /** Delete the demo's state before starting. */
   readonly reset: boolean;
+  /** One line for the user (stderr), about where the state lives. */
+  readonly log: (line: string) => void;
 }
 
+/** The backend cannot be used as asked: one line that says why and what to do; exit code 2. */
 export class BackendUnavailableError extends Error {}
 
 export async function openBackend(
@@ -26,9 +35,8 @@ export async function openBackend(
     case 'redis':
       return (await import('./redis.js')).openRedisBackend(options) as Promise<DemoBackend>;
     case 'spanner':
+      return (await import('./spanner.js')).openSpannerBackend(options) as Promise<DemoBackend>;
     case 'datastore':
-      throw new BackendUnavailableError(
-        `the ${name} adapter (@checkpointkit/${name}) has not landed yet; use --backend sqlite or --backend redis`,
-      );
+      return (await import('./datastore.js')).openDatastoreBackend(options) as Promise<DemoBackend>;
   }
 }

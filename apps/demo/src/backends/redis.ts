@@ -7,22 +7,34 @@ import { createRedisAdapter, type RedisTx } from '@checkpointkit/redis';
 import { Redis } from 'ioredis';
 import { type OrderEvent, type ShopTotal, totalsByShop } from '../stream.js';
 import { type DemoBackend, ORDER_PROJECT } from './backend.js';
-import type { BackendOptions } from './open.js';
+import { localService } from './local-service.js';
+import { type BackendOptions, BackendUnavailableError } from './open.js';
 
 const KEY_PREFIX = 'ckdemo';
 /** GETs per pipeline when the totals are read back. */
 const READ_BATCH = 1000;
 
 export async function openRedisBackend(options: BackendOptions): Promise<DemoBackend<RedisTx>> {
-  const client = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  // Without --redis-url the demo runs its own server: never whatever listens on 6379.
+  const service =
+    options.redisUrl === undefined
+      ? await localService('redis', options.dataDir, options.log)
+      : null;
+  const url = options.redisUrl ?? `redis://${service?.address}`;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  // A server that is not there is reported once, by connect() below, not as an error event.
+  const quiet = (): void => {};
+  client.on('error', quiet);
   try {
     await client.connect();
+    client.off('error', quiet);
     if (options.reset) await deletePrefix(client, KEY_PREFIX);
   } catch (error) {
     client.disconnect();
-    throw new Error(`cannot use Redis at ${options.redisUrl}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    await service?.stop();
+    throw new BackendUnavailableError(
+      `cannot reach Redis at ${url} (${(error as Error).message}); start a server there, or leave out --redis-url and the demo starts its own`,
+    );
   }
   const adapter = createRedisAdapter({ client }, { keyPrefix: KEY_PREFIX });
   await adapter.setup();
@@ -56,6 +68,7 @@ export async function openRedisBackend(options: BackendOptions): Promise<DemoBac
     close: async () => {
       await adapter.close();
       await client.quit();
+      await service?.stop();
     },
   };
 }

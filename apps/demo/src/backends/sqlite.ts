@@ -3,18 +3,20 @@
  * demo's own `demo_effects` table, which runOnce writes in the same transaction as each
  * order's checkpoint.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSqliteAdapter, type SqliteTx } from '@checkpointkit/sqlite';
 import type { ShopTotal } from '../stream.js';
 import type { DemoBackend } from './backend.js';
 import type { BackendOptions } from './open.js';
 
 export async function openSqliteBackend(options: BackendOptions): Promise<DemoBackend<SqliteTx>> {
-  const dataDir = resolve(options.baseDir, options.dataDir ?? '.demo-data');
-  if (options.reset) rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
-  const adapter = createSqliteAdapter({ path: join(dataDir, 'demo.sqlite') });
+  const file = join(options.dataDir, 'demo.sqlite');
+  if (options.reset) {
+    // The database only: a service another backend left in the data folder is not SQLite's.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  }
+  const adapter = createSqliteAdapter({ path: file });
   await adapter.setup();
   const db = adapter.database;
   db.exec(`CREATE TABLE IF NOT EXISTS demo_effects (

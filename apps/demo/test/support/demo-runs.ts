@@ -12,8 +12,18 @@ import { STEPS, type StepName } from '../../src/pipeline.js';
 import type { DemoSummary } from '../../src/summary.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-/** Small enough to run many times, large enough for dozens of windows and sharded node state. */
-const STREAM = ['--events', '1200', '--partitions', '5', '--seed', '3'];
+/**
+ * Small enough to run many times, large enough for dozens of windows and sharded node state
+ * (600 orders: 25 windows; 1,200: 49 windows, 22 shards).
+ */
+const streamOf = (events: number): string[] => [
+  '--events',
+  String(events),
+  '--partitions',
+  '5',
+  '--seed',
+  '3',
+];
 /** A restarted worker waits for the killed one's lease. */
 const LEASE = ['--lease-ms', '600'];
 /**
@@ -38,18 +48,31 @@ const CRASH_PLAN: readonly (readonly [steps: number, kind: StepName | null])[] =
 /** Kills from outside, after a random delay, one per restart. */
 const OUTSIDE_KILLS = 3;
 
-interface Outcome {
+export interface Outcome {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-function runDemo(args: readonly string[], killAfterMs?: number): Promise<Outcome> {
+export interface RunOptions {
+  /** SIGKILL from outside after this long. */
+  readonly killAfterMs?: number;
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The stream's size (default 1,200 orders). */
+  readonly events?: number;
+}
+
+/** The built demo, as a user runs it, with the test stream and a short lease. */
+export function runDemo(args: readonly string[], options: RunOptions = {}): Promise<Outcome> {
+  const { killAfterMs, env, events = 1200 } = options;
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [MAIN, ...STREAM, ...LEASE, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [MAIN, ...streamOf(events), ...LEASE, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -68,13 +91,13 @@ function runDemo(args: readonly string[], killAfterMs?: number): Promise<Outcome
   });
 }
 
-function summaryOf(outcome: Outcome): DemoSummary {
+export function summaryOf(outcome: Outcome): DemoSummary {
   expect(outcome.code, outcome.stderr).toBe(0);
   return JSON.parse(outcome.stdout) as DemoSummary;
 }
 
 /** Everything a run's summary reports about the result, without how many windows it took. */
-function result(summary: DemoSummary) {
+export function result(summary: DemoSummary) {
   return {
     ok: summary.ok,
     events: summary.events,
@@ -93,10 +116,16 @@ export interface Target {
   readonly name: string;
   /** The flags that put one run's state in one place. */
   args(): string[];
+  /** The environment that does (an emulator's host), if any. */
+  env?(): Record<string, string>;
+  /** The stream's size: 1,200 orders by default; the cloud emulators take a smaller one. */
+  readonly events?: number;
+  /** The whole sequence's time limit (default 3 minutes). */
+  readonly timeoutMs?: number;
 }
 
-/** The test, for one backend. */
-export function crashAndResume(target: Target): void {
+/** The built demo must exist: the tests run it as a user would. */
+export function requireBuiltDemo(): void {
   beforeAll(() => {
     if (!existsSync(MAIN)) {
       throw new Error(
@@ -104,18 +133,35 @@ export function crashAndResume(target: Target): void {
       );
     }
   });
+}
 
-  it(`${target.name}: killed at ${CRASH_PLAN.length + OUTSIDE_KILLS} points and resumed, it ends exactly as an uninterrupted run`, async () => {
-    const uninterrupted = summaryOf(await runDemo([...target.args(), '--reset', '--json']));
+/** The test, for one backend. */
+export function crashAndResume(target: Target): void {
+  requireBuiltDemo();
+  const events = target.events ?? 1200;
+  const run = (args: readonly string[], killAfterMs?: number): Promise<Outcome> =>
+    runDemo(args, {
+      events,
+      ...(killAfterMs === undefined ? {} : { killAfterMs }),
+      ...(target.env ? { env: target.env() } : {}),
+    });
+
+  it(`${target.name}: killed at ${CRASH_PLAN.length + OUTSIDE_KILLS} points and resumed, it ends exactly as an uninterrupted run`, {
+    timeout: target.timeoutMs ?? 180_000,
+  }, async () => {
+    const uninterrupted = summaryOf(await run([...target.args(), '--reset', '--json']));
     expect(uninterrupted.ok).toBe(true);
-    expect(uninterrupted.appliedEvents).toBe(1200);
+    expect(uninterrupted.appliedEvents).toBe(events);
     expect(uninterrupted.windows).toBeGreaterThan(10);
     expect(uninterrupted.stateShards).toBeGreaterThan(5);
 
     const crashedAt = new Set<string>();
     let first = true;
-    for (const [steps, kind] of CRASH_PLAN) {
-      const crashed = await runDemo([
+    for (const [planned, kind] of CRASH_PLAN) {
+      // The plan is laid out for 1,200 orders: a smaller stream takes its long stretches scaled
+      // down, or a late restart would finish before its crash.
+      const steps = planned > 5 ? Math.max(5, Math.round((planned * events) / 1200)) : planned;
+      const crashed = await run([
         ...target.args(),
         ...(first ? ['--reset'] : []),
         '--crash-after',
@@ -128,16 +174,16 @@ export function crashAndResume(target: Target): void {
     }
     expect([...crashedAt].sort()).toEqual([...STEPS].sort());
     for (let i = 0; i < OUTSIDE_KILLS; i++) {
-      const killed = await runDemo(target.args(), 200 + Math.floor(Math.random() * 600));
+      const killed = await run(target.args(), 200 + Math.floor(Math.random() * 600));
       // A run that finished before its kill is fine too (then the next one resumes nothing).
       if (killed.signal === null) expect(killed.code, killed.stderr).toBe(0);
     }
 
-    const resumed = summaryOf(await runDemo([...target.args(), '--json']));
+    const resumed = summaryOf(await run([...target.args(), '--json']));
     expect(result(resumed)).toEqual(result(uninterrupted));
 
     // And a run after the end finds nothing left to do: same result again.
-    const again = summaryOf(await runDemo([...target.args(), '--json']));
+    const again = summaryOf(await run([...target.args(), '--json']));
     expect(result(again)).toEqual(result(uninterrupted));
   });
 }

@@ -1,0 +1,172 @@
+/**
+ * The services the demo starts for itself when the user names none: a redis-server, the Spanner
+ * emulator or the Datastore emulator, on a free loopback port, never whatever already listens on
+ * a well-known one.
+ *
+ * A service lives as long as the run that uses it — except after a crash. A run killed with
+ * SIGKILL (`--crash-after`, or from outside) cannot stop it, so it stays, written down in
+ * `<data-dir>/<kind>.service.json`, and the next run takes it over: the progress it holds is
+ * what that run resumes. The run that ends (done, failed, or refused) stops it.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { delimiter, join } from 'node:path';
+import {
+  DatastoreEmulator,
+  freePort,
+  HOST,
+  processAlive,
+  processGroupAlive,
+  RedisServer,
+  SpannerEmulator,
+  stopProcessGroup,
+} from '@checkpointkit/test-services';
+import { BackendUnavailableError } from './open.js';
+
+export type ServiceKind = 'redis' | 'spanner' | 'datastore';
+
+const TITLES: Record<ServiceKind, string> = {
+  redis: 'a redis-server',
+  spanner: 'a Spanner emulator',
+  datastore: 'a Datastore emulator',
+};
+
+/** What `<kind>.service.json` holds. */
+interface ServiceRecord {
+  readonly kind: ServiceKind;
+  /** `host:port`. */
+  readonly address: string;
+  /** The process, or the process group it leads (`group`). */
+  readonly pid: number;
+  readonly group: boolean;
+}
+
+export interface LocalService {
+  /** `host:port` on loopback. */
+  readonly address: string;
+  /** Stops the service and forgets it. */
+  stop(): Promise<void>;
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+function reachable(address: string): Promise<boolean> {
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: HOST, port });
+    socket.setTimeout(1000, () => socket.destroy());
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+/** Whether the recorded service still runs. */
+export function serviceAlive(record: Pick<ServiceRecord, 'pid' | 'group'>): boolean {
+  return record.group ? processGroupAlive(record.pid) : processAlive(record.pid);
+}
+
+async function stopRecorded(record: ServiceRecord): Promise<void> {
+  if (record.group) {
+    await stopProcessGroup(record.pid);
+    return;
+  }
+  try {
+    process.kill(record.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 5_000;
+  while (serviceAlive(record)) {
+    if (Date.now() > deadline) process.kill(record.pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function readRecord(file: string, kind: ServiceKind): ServiceRecord | null {
+  if (!existsSync(file)) return null;
+  try {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as ServiceRecord;
+    return record.kind === kind && Number.isSafeInteger(record.pid) ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+async function start(kind: ServiceKind, dataDir: string): Promise<ServiceRecord> {
+  switch (kind) {
+    case 'redis': {
+      // AOF with fsync on every write in the data folder: like SQLite's file, the state outlives
+      // the server, and the next run's server loads it.
+      if (!onPath('redis-server')) {
+        throw new Error(
+          'redis-server is not installed (e.g. `apt-get install redis-server`); or give --redis-url',
+        );
+      }
+      const dir = join(dataDir, 'redis');
+      mkdirSync(dir, { recursive: true });
+      const server = await RedisServer.start({
+        dir,
+        port: await freePort(),
+        aof: true,
+      });
+      return { kind, address: `${HOST}:${server.port}`, pid: server.pid ?? -1, group: false };
+    }
+    case 'spanner': {
+      const emulator = await SpannerEmulator.start();
+      return { kind, address: emulator.hostPort, pid: emulator.pid ?? -1, group: true };
+    }
+    case 'datastore': {
+      const emulator = await DatastoreEmulator.start({
+        dir: join(dataDir, 'datastore-emulator'),
+        outliveParent: true,
+      });
+      return { kind, address: emulator.host, pid: emulator.pid ?? -1, group: true };
+    }
+  }
+}
+
+/**
+ * The demo's own service of `kind`: the one a crashed run left in `dataDir`, else a new one.
+ * `log` says which, so that nobody wonders where the state went.
+ */
+export async function localService(
+  kind: ServiceKind,
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<LocalService> {
+  const file = join(dataDir, `${kind}.service.json`);
+  let record = readRecord(file, kind);
+  if (record && serviceAlive(record) && (await reachable(record.address))) {
+    log(`using ${TITLES[kind]} at ${record.address} that an interrupted run left running`);
+  } else {
+    if (record) await stopRecorded(record);
+    try {
+      record = await start(kind, dataDir);
+    } catch (error) {
+      throw new BackendUnavailableError(
+        `cannot start ${TITLES[kind]}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    writeFileSync(file, `${JSON.stringify(record)}\n`);
+    log(
+      `started ${TITLES[kind]} at ${record.address} for this run (it stops when the run ends; a crashed run leaves it for the next one)`,
+    );
+  }
+  const running = record;
+  return {
+    address: running.address,
+    async stop() {
+      await stopRecorded(running);
+      rmSync(file, { force: true });
+    },
+  };
+}
