@@ -1,14 +1,15 @@
 /**
  * The Adapter interface (the contract, §0, in docs/contract.md) and `composeAdapter`, which
  * builds the whole public API once from an adapter's storage primitives. Every adapter — ours or
- * a user's — that goes through composeAdapter gets the same validation, times, errors and
- * algorithms.
+ * a user's — that goes through composeAdapter gets the same validation, times, errors, retries
+ * and algorithms. An adapter may be built with only some primitives: the others throw
+ * NotImplementedError when used.
  */
 import type { CheckpointBackend } from './checkpoints/backend.js';
 import { createCheckpointStore } from './checkpoints/store.js';
 import type { CheckpointStore } from './checkpoints/types.js';
 import { type Clock, systemClock } from './clock.js';
-import { BackendError, ValidationError } from './errors.js';
+import { BackendError, NotImplementedError, ValidationError } from './errors.js';
 import type { GroupBackend } from './groups/backend.js';
 import { createCheckpointGroups } from './groups/group.js';
 import type { CheckpointGroups } from './groups/types.js';
@@ -18,7 +19,8 @@ import type { NodeStoreOptions, NodeStores } from './nodes/types.js';
 import type { OperationBackend } from './operations/backend.js';
 import { createOperationStore } from './operations/store.js';
 import type { OperationStore } from './operations/types.js';
-import { type RetryPolicy, retryPolicy } from './retry.js';
+import { PRIMITIVES, type Primitive } from './primitives.js';
+import { type RetryPolicy, retryAborted, retryPolicy } from './retry.js';
 import type { SessionBackend } from './sessions/backend.js';
 import { createSessionStore } from './sessions/store.js';
 import type { SessionStore } from './sessions/types.js';
@@ -33,6 +35,11 @@ export interface AdapterLimits {
 
 export interface Adapter<Tx> {
   readonly name: string;
+  /**
+   * The primitives this adapter implements, in PRIMITIVES order. The others are there too, but
+   * every method of theirs throws NotImplementedError.
+   */
+  readonly primitives: readonly Primitive[];
   readonly limits: AdapterLimits;
   readonly checkpoints: CheckpointStore<Tx>;
   readonly operations: OperationStore;
@@ -92,42 +99,73 @@ export function resolveAdapterOptions(options: CommonAdapterOptions = {}): Resol
   };
 }
 
-/** An adapter's storage primitives: what composeAdapter needs to build the public API. */
+/**
+ * An adapter's storage primitives: what composeAdapter needs to build the public API. Give the
+ * primitives your store implements and leave the others out: the adapter then lists only those in
+ * `primitives`, and every method of a missing one throws NotImplementedError. `transaction`,
+ * `setup` and `close` are always needed.
+ *
+ * What composeAdapter does for every backend, so that a backend need not:
+ * - **Closed adapters.** Once `close()` was called, every backend method call is rejected with
+ *   BackendError before it reaches the backend; `close()` itself is called once, however often the
+ *   user calls it. A backend need not refuse calls after close.
+ * - **Aborted transactions.** A backend method (and `transaction`) that throws
+ *   TransactionAbortedError is called again, with the same arguments, with backoff (the `retry`
+ *   policy), and ConflictError replaces it once the attempts run out. Throw it only when the store
+ *   aborted the step having written nothing; a callback the step runs (`work`, `onCommit`) then
+ *   runs again. A backend that retries by itself (with `retryAborted`) surfaces ConflictError and
+ *   is not retried twice. `CheckpointBackend.insertIn` is the exception: it runs inside the
+ *   caller's transaction, whose retry covers it.
+ */
 export interface AdapterBackends<Tx> {
   readonly name: string;
   readonly options: ResolvedAdapterOptions;
-  readonly checkpoints: CheckpointBackend<Tx>;
-  readonly operations: OperationBackend;
-  readonly groups: GroupBackend;
-  readonly sessions: SessionBackend<Tx>;
-  readonly nodes: NodeBackend<Tx>;
+  readonly checkpoints?: CheckpointBackend<Tx>;
+  readonly operations?: OperationBackend;
+  readonly groups?: GroupBackend;
+  readonly sessions?: SessionBackend<Tx>;
+  readonly nodes?: NodeBackend<Tx>;
+  /** The store's own transaction: writes through `tx` commit atomically, all or nothing. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   setup(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function composeAdapter<Tx>(backends: AdapterBackends<Tx>): Adapter<Tx> {
-  const { clock, maxPayloadBytes, maxResultBytes, retry } = backends.options;
+  const { name, options } = backends;
+  const { clock, maxPayloadBytes, maxResultBytes, retry } = options;
   let closing: Promise<void> | null = null;
+  const isClosed = (): boolean => closing !== null;
   const open = <B extends object>(backend: B): B =>
-    refuseAfterClose(backend, backends.name, () => closing !== null);
-  const nodeBackend = open(backends.nodes);
+    guardBackend(backend, { name, retry, closed: isClosed });
+  const primitives = Object.freeze(PRIMITIVES.filter((p) => backends[p] !== undefined));
+  const { checkpoints, operations, groups, sessions, nodes } = backends;
+  const nodeBackend = nodes && open(nodes);
   return {
-    name: backends.name,
+    name,
+    primitives,
     limits: { maxPayloadBytes, maxResultBytes },
-    checkpoints: createCheckpointStore(open(backends.checkpoints), clock, maxResultBytes),
-    operations: createOperationStore(open(backends.operations), clock, maxPayloadBytes),
-    groups: createCheckpointGroups(open(backends.groups)),
-    sessions: createSessionStore(open(backends.sessions)),
-    nodes: <S>(options?: NodeStoreOptions<S>) =>
-      createNodeStores<S, Tx>(nodeBackend, clock, maxPayloadBytes, retry, options),
+    checkpoints: checkpoints
+      ? createCheckpointStore(open(checkpoints), clock, maxResultBytes)
+      : notImplemented(name, 'checkpoints'),
+    operations: operations
+      ? createOperationStore(open(operations), clock, maxPayloadBytes)
+      : notImplemented(name, 'operations'),
+    groups: groups ? createCheckpointGroups(open(groups)) : notImplemented(name, 'groups'),
+    sessions: sessions ? createSessionStore(open(sessions)) : notImplemented(name, 'sessions'),
+    nodes: <S>(nodeOptions?: NodeStoreOptions<S>) => {
+      if (!nodeBackend) throw new NotImplementedError(name, 'nodes');
+      return createNodeStores<S, Tx>(nodeBackend, clock, maxPayloadBytes, retry, nodeOptions);
+    },
     transaction: async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
       if (typeof work !== 'function') throw new ValidationError('work', 'must be a function');
-      if (closing) throw closedError(backends.name);
-      return backends.transaction(work);
+      return retryAborted('transaction', retry, () => {
+        if (closing) throw closedError(name);
+        return backends.transaction(work);
+      });
     },
     setup: async () => {
-      if (closing) throw closedError(backends.name);
+      if (closing) throw closedError(name);
       await backends.setup();
     },
     close: () => {
@@ -141,11 +179,18 @@ function closedError(name: string): BackendError {
   return new BackendError(`the ${name} adapter is closed`);
 }
 
+/** Backend methods that run inside the caller's transaction: its retry covers them. */
+const IN_CALLERS_TRANSACTION: ReadonlySet<PropertyKey> = new Set(['insertIn']);
+
 /**
- * Every method of `backend` rejects with a BackendError once the adapter is closed. The guarded
- * methods are made once per method, not on every call: this sits on every hot path.
+ * Every method of `backend` rejects with a BackendError once the adapter is closed, and is called
+ * again on TransactionAbortedError (see AdapterBackends). The guarded methods are made once per
+ * method, not on every call: this sits on every hot path.
  */
-function refuseAfterClose<B extends object>(backend: B, name: string, closed: () => boolean): B {
+function guardBackend<B extends object>(
+  backend: B,
+  adapter: { readonly name: string; readonly retry: RetryPolicy; readonly closed: () => boolean },
+): B {
   const guarded = new Map<PropertyKey, { method: unknown; guard: unknown }>();
   return new Proxy(backend, {
     get(target, property, receiver) {
@@ -153,12 +198,37 @@ function refuseAfterClose<B extends object>(backend: B, name: string, closed: ()
       if (typeof value !== 'function') return value;
       const known = guarded.get(property);
       if (known?.method === value) return known.guard;
-      const guard = (...args: unknown[]) => {
-        if (closed()) return Promise.reject(closedError(name));
+      const call = (args: unknown[]): unknown => {
+        if (adapter.closed()) return Promise.reject(closedError(adapter.name));
         return value.apply(target, args);
       };
+      const guard = IN_CALLERS_TRANSACTION.has(property)
+        ? (...args: unknown[]) => call(args)
+        : (...args: unknown[]) =>
+            retryAborted(`${adapter.name} ${String(property)}`, adapter.retry, async () =>
+              call(args),
+            );
       guarded.set(property, { method: value, guard });
       return guard;
+    },
+  });
+}
+
+/**
+ * The store of a primitive the adapter was built without: every method throws
+ * NotImplementedError when called, naming the primitive. Symbols, `then` and `toJSON` are absent,
+ * so the object can still be inspected, logged and awaited.
+ */
+function notImplemented<S extends object>(adapter: string, primitive: Primitive): S {
+  const fail = (): never => {
+    throw new NotImplementedError(adapter, primitive);
+  };
+  return new Proxy({} as S, {
+    get(_target, property) {
+      if (typeof property === 'symbol' || property === 'then' || property === 'toJSON') {
+        return undefined;
+      }
+      return fail;
     },
   });
 }

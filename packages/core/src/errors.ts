@@ -2,6 +2,7 @@
  * Every error checkpointkit raises. Adapters translate driver errors into these in one place
  * each; callers switch on `code` (stable strings) or `instanceof`.
  */
+import { PRIMITIVE_TITLES, type Primitive } from './primitives.js';
 
 export type ErrorCode =
   | 'VALIDATION'
@@ -20,6 +21,7 @@ export type ErrorCode =
   | 'STORE_FULL'
   | 'WAIT_TIMEOUT'
   | 'UNSAFE_CONFIGURATION'
+  | 'NOT_IMPLEMENTED'
   | 'BACKEND';
 
 export interface ErrorOptions {
@@ -225,6 +227,25 @@ export class UnsafeConfigurationError extends CheckpointKitError {
   constructor(setting: string, message: string) {
     super('UNSAFE_CONFIGURATION', message);
     this.setting = setting;
+  }
+}
+
+/**
+ * The adapter was built without this primitive (composeAdapter got no backend for it): every
+ * method of `adapter[primitive]` throws this, synchronously, when called. `primitive` names it
+ * (`'operations'`, …); `adapter` is the adapter's name. Not retryable: the call can never succeed
+ * on this adapter. `adapter.primitives` lists what it does implement.
+ */
+export class NotImplementedError extends CheckpointKitError {
+  readonly primitive: Primitive;
+  readonly adapter: string;
+  constructor(adapter: string, primitive: Primitive) {
+    super(
+      'NOT_IMPLEMENTED',
+      `the ${adapter} adapter does not implement ${PRIMITIVE_TITLES[primitive]} (adapter.${primitive}): it was built without a ${primitive} backend`,
+    );
+    this.primitive = primitive;
+    this.adapter = adapter;
   }
 }
 

@@ -100,6 +100,7 @@ export type {
 export { checkFence } from './operations/fence.js';
 export { formatOperationId, OPERATION_ID_DIGITS, parseOperationId } from './operations/ids.js';
 export type * from './operations/types.js';
+export { isPrimitive, PRIMITIVE_TITLES, PRIMITIVES, type Primitive } from './primitives.js';
 export {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,

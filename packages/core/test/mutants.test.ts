@@ -23,7 +23,7 @@ import {
 import { MemoryRows } from '../src/memory/memory-store.js';
 import { lossyMemoryTarget } from './support/lost-replies.js';
 
-type Backends = AdapterBackends<MemoryTx> & { store: MemoryStore };
+type Backends = Required<AdapterBackends<MemoryTx>> & { store: MemoryStore };
 
 interface Mutant {
   readonly name: string;

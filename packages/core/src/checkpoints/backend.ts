@@ -1,6 +1,11 @@
 /**
  * What an adapter implements for run-once checkpoints: storage primitives over one record per
- * key. Validation, times, expiry rules and errors live in ./store.ts.
+ * key. Validation, times, expiry rules and errors live in ./store.ts. composeAdapter refuses calls
+ * after close and retries TransactionAbortedError (see AdapterBackends in ../adapter.ts).
+ *
+ * Copies: core hands in fresh records and never changes them, nor what the backend returns; a
+ * `result` is the caller's codec output (the built-in codecs make fresh arrays and decode into
+ * fresh values). A backend may keep and return the objects as they are (the memory adapter does).
  */
 import type { NormalizedCheckpointKey } from './types.js';
 
@@ -71,6 +76,14 @@ export interface CheckpointBackend<Tx> {
   ): Promise<string[]>;
   /** Deletes every record with `expiryMs <= nowMs`; returns how many. */
   purgeExpired(nowMs: number): Promise<number>;
+  /**
+   * Every stored record, claims and expired records included, in any order: core drops the
+   * claims and sorts (readAllForTesting).
+   */
   readAll(): Promise<CheckpointRecord[]>;
+  /**
+   * One atomic step: delete every record, claims included, and write `records` (completed
+   * records without result or fingerprint: what setForTesting builds).
+   */
   replaceAll(records: readonly CheckpointRecord[]): Promise<void>;
 }

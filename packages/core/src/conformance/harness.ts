@@ -4,6 +4,7 @@
  */
 import type { Adapter } from '../adapter.js';
 import type { Clock } from '../clock.js';
+import { isPrimitive, PRIMITIVES, type Primitive } from '../primitives.js';
 import { ManualClock } from './manual-clock.js';
 
 export interface ConformanceProbe<Tx> {
@@ -51,6 +52,12 @@ export interface ConformanceTarget<Tx, A extends Adapter<Tx> = Adapter<Tx>> {
   /** Fault injection for the `faults/…` cases (lost replies); without it they are not tested. */
   // biome-ignore lint/suspicious/noExplicitAny: the harness never looks inside a target's adapter type
   readonly faults?: FaultCapability<any>;
+  /**
+   * The primitives the target's adapter implements (its `adapter.primitives`); default all five.
+   * Cases that need another one are listed as not tested ("not tested: operations not implemented
+   * by this adapter"). Every adapter create() and reopen() return must list exactly these.
+   */
+  readonly primitives?: readonly Primitive[];
 }
 
 export interface CaseContext<Tx> {
@@ -65,6 +72,8 @@ export interface CaseContext<Tx> {
   defer(cleanup: () => unknown): void;
   /** The target's fault injection; cases that need it declare `requires: 'faults'`. */
   readonly faults: FaultCapability<Adapter<Tx>> | null;
+  /** The primitives the target implements: a case that works with any of them picks from these. */
+  readonly primitives: readonly Primitive[];
 }
 
 export interface ConformanceCase {
@@ -78,6 +87,12 @@ export interface ConformanceCase {
   readonly timeoutMs?: number;
   /** A capability the target must declare for the case to run (else: listed as not tested). */
   readonly requires?: 'faults';
+  /**
+   * The primitives the case uses; the target must implement all of them for the case to run
+   * (else: listed as not tested). Default: the primitive the id names (`checkpoints/…`,
+   * `faults/operations/…`), or all five for an id that names none (`general/…`).
+   */
+  readonly primitives?: readonly Primitive[];
   /** Cases never look inside Tx: they only hand it to the probe. */
   run(ctx: CaseContext<unknown>): Promise<void>;
 }
@@ -90,16 +105,60 @@ type AnyTarget = ConformanceTarget<any, any>;
 export const NO_FAULTS_REASON =
   'not tested: the target declares no fault capability (faults.loseNextReply)';
 
+/** Why a case that needs `primitive` did not run on a target without it. */
+export function notImplementedReason(primitive: Primitive): string {
+  return `not tested: ${primitive} not implemented by this adapter`;
+}
+
+/** The primitives a case needs (see ConformanceCase.primitives). */
+export function casePrimitives(testCase: Pick<ConformanceCase, 'id' | 'primitives'>): Primitive[] {
+  if (testCase.primitives) return [...testCase.primitives];
+  const named = testCase.id.split('/').find(isPrimitive);
+  return named ? [named] : [...PRIMITIVES];
+}
+
+/** The primitives the target implements, in PRIMITIVES order. */
+export function targetPrimitives(target: AnyTarget): Primitive[] {
+  const declared = target.primitives ?? PRIMITIVES;
+  return PRIMITIVES.filter((p) => declared.includes(p));
+}
+
+/** The primitives of PRIMITIVES the target does not implement: the suite does not test them. */
+export function untestedPrimitives(target: AnyTarget): Primitive[] {
+  const implemented = targetPrimitives(target);
+  return PRIMITIVES.filter((p) => !implemented.includes(p));
+}
+
 export function skipReason(
   target: AnyTarget,
   id: string,
   requires?: ConformanceCase['requires'],
+  primitives: readonly Primitive[] = casePrimitives({ id }),
 ): string | null {
   for (const [pattern, reason] of Object.entries(target.skip ?? {})) {
     if (pattern === id || (pattern.endsWith('/') && id.startsWith(pattern))) return reason;
   }
+  const implemented = targetPrimitives(target);
+  const missing = primitives.find((p) => !implemented.includes(p));
+  if (missing) return notImplementedReason(missing);
   if (requires === 'faults' && !target.faults) return NO_FAULTS_REASON;
   return null;
+}
+
+/** Why `testCase` does not run on `target`, or null when it runs. */
+export function caseSkipReason(target: AnyTarget, testCase: ConformanceCase): string | null {
+  return skipReason(target, testCase.id, testCase.requires, casePrimitives(testCase));
+}
+
+/** create() and reopen() must return adapters with the primitives the target declares. */
+function checkPrimitives(target: AnyTarget, adapter: Adapter<unknown>, from: string): void {
+  const declared = targetPrimitives(target);
+  const actual = PRIMITIVES.filter((p) => adapter.primitives?.includes(p));
+  if (declared.join() !== actual.join()) {
+    throw new Error(
+      `conformance target ${target.name}: ${from} returned an adapter implementing [${actual.join(', ')}], but the target declares primitives [${declared.join(', ')}]; set the target's \`primitives\` to what the adapter implements`,
+    );
+  }
 }
 
 /** Runs one case against the target with a fresh clock; always cleans up. */
@@ -118,17 +177,20 @@ export async function runCase<Tx, A extends Adapter<Tx>>(
     async adapter() {
       const adapter = await target.create({ clock: clock.now });
       created.push(adapter);
+      checkPrimitives(target, adapter, 'create()');
       return adapter;
     },
     async reopen(adapter) {
       const other = await target.reopen(adapter as A, { clock: clock.now });
       reopened.push(other);
+      checkPrimitives(target, other, 'reopen()');
       return other;
     },
     defer(cleanup) {
       deferred.push(cleanup);
     },
     faults: target.faults ?? null,
+    primitives: targetPrimitives(target),
   };
   try {
     await testCase.run(ctx as CaseContext<unknown>);
@@ -168,7 +230,7 @@ export async function runCases<Tx, A extends Adapter<Tx>>(
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const testCase of cases) {
-    const reason = skipReason(target, testCase.id, testCase.requires);
+    const reason = caseSkipReason(target, testCase);
     if (reason !== null) {
       results.push({ id: testCase.id, outcome: 'skipped', reason });
       continue;

@@ -21,10 +21,11 @@ import { sessionCases } from './cases/sessions.js';
 import {
   type ConformanceCase,
   type ConformanceTarget,
+  caseSkipReason,
   DEFAULT_CASE_TIMEOUT_MS,
   runCase,
-  skipReason,
 } from './harness.js';
+import { skipSummary } from './report.js';
 
 export type {
   ArmedFault,
@@ -35,8 +36,18 @@ export type {
   ConformanceTarget,
   FaultCapability,
 } from './harness.js';
-export { NO_FAULTS_REASON, runCase, runCases } from './harness.js';
+export {
+  casePrimitives,
+  caseSkipReason,
+  NO_FAULTS_REASON,
+  notImplementedReason,
+  runCase,
+  runCases,
+  targetPrimitives,
+  untestedPrimitives,
+} from './harness.js';
 export { ManualClock } from './manual-clock.js';
+export { type SkippedCase, skippedCases, skipSummary } from './report.js';
 export { type Ts, tableEntries, toHlc, type WindowTableCase, windowTable } from './window-table.js';
 
 /** Every case, grouped by the section of the contract (docs/contract.md) it proves. */
@@ -57,7 +68,6 @@ export const conformanceCases: readonly ConformanceCase[] = Object.values(confor
 export function runConformance<Tx, A extends Adapter<Tx> = Adapter<Tx>>(
   target: ConformanceTarget<Tx, A>,
 ): void {
-  const skipped: string[] = [];
   const unknown = Object.keys(target.skip ?? {}).filter(
     (pattern) =>
       !conformanceCases.some(
@@ -73,9 +83,8 @@ export function runConformance<Tx, A extends Adapter<Tx> = Adapter<Tx>>(
       describe(section, () => {
         for (const testCase of list) {
           const title = `${testCase.spec} [${testCase.id}]`;
-          const reason = skipReason(target, testCase.id, testCase.requires);
+          const reason = caseSkipReason(target, testCase);
           if (reason !== null) {
-            skipped.push(`${testCase.id}: ${reason}`);
             it.skip(`${title} — skipped: ${reason}`, () => {});
             continue;
           }
@@ -84,11 +93,9 @@ export function runConformance<Tx, A extends Adapter<Tx> = Adapter<Tx>>(
       });
     }
     afterAll(() => {
-      if (skipped.length > 0) {
-        console.info(
-          `checkpointkit conformance (${target.name}) skipped ${skipped.length} case(s):\n  ${skipped.join('\n  ')}`,
-        );
-      }
+      // One line per missing primitive, then every other skip with its case id.
+      const summary = skipSummary(target, conformanceCases);
+      if (summary !== null) console.info(summary);
     });
   });
 }

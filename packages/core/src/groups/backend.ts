@@ -1,7 +1,8 @@
 /**
  * What an adapter implements for checkpoint groups: per (group, partition) a set of timestamps,
  * each applied or not, indexed so that a summary needs a few seeks rather than a history scan.
- * Names and partitions arrive already canonical.
+ * Names and partitions arrive already canonical. composeAdapter refuses calls after close and
+ * retries TransactionAbortedError (see AdapterBackends in ../adapter.ts).
  */
 
 import { TimestampRegressionError } from '../errors.js';
@@ -29,7 +30,11 @@ export interface GroupBackend {
   unresolvedGroups(): Promise<string[]>;
   /**
    * Optional change notification across processes (Redis pub/sub, …): calls `onChange` soon
-   * after any process's advance/commit on `group`. Resolves to an unsubscribe function.
+   * after any process's advance/commit on `group`, once `summaries` can see the change.
+   * Resolves to an unsubscribe function. `onChange` may be called synchronously, from inside the
+   * write (an EventEmitter.emit in advance/commit): it never throws, and the refresh it asks for
+   * starts in a later macrotask, after the write's promise has settled through its microtasks.
+   * Without subscribe, other processes' changes are seen on the poll (pollIntervalMs).
    */
   subscribe?(group: string, onChange: () => void): Promise<() => Promise<void>>;
 }

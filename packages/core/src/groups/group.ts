@@ -65,6 +65,8 @@ class GroupRuntime implements CheckpointGroup {
   /** A background refresh is waiting (for its gap, or in the queue) and has not started. */
   private backgroundQueued = false;
   private backgroundTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A backend notification is waiting for its own macrotask (see notified()). */
+  private notificationTimer: ReturnType<typeof setTimeout> | null = null;
   /** performance.now() when the last background refresh started: a rate limit, not a stored time. */
   private lastBackgroundAt = Number.NEGATIVE_INFINITY;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -83,7 +85,7 @@ class GroupRuntime implements CheckpointGroup {
     this.timer = setInterval(() => this.refreshInBackground(), pollIntervalMs);
     this.timer.unref?.();
     if (this.backend.subscribe) {
-      this.unsubscribe = await this.backend.subscribe(this.name, () => this.refreshInBackground());
+      this.unsubscribe = await this.backend.subscribe(this.name, () => this.notified());
     }
   }
 
@@ -156,9 +158,26 @@ class GroupRuntime implements CheckpointGroup {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.backgroundTimer) clearTimeout(this.backgroundTimer);
+    if (this.notificationTimer) clearTimeout(this.notificationTimer);
     for (const w of this.watchers) w.wake?.();
     await this.unsubscribe?.();
     await this.queue;
+  }
+
+  /**
+   * A backend may call onChange synchronously, from inside the write it reports (an
+   * EventEmitter.emit in advance/commit), before that call has returned to its caller. The refresh
+   * it asks for therefore starts in a macrotask of its own: never inside the backend's call stack
+   * (where a throw would fail the write), and not among the microtasks that settle the write (a
+   * window recomputed there would change bounds() before the writer's call has even returned).
+   */
+  private notified(): void {
+    if (this.stopped || this.notificationTimer) return;
+    this.notificationTimer = setTimeout(() => {
+      this.notificationTimer = null;
+      this.refreshInBackground();
+    }, 0);
+    this.notificationTimer.unref?.();
   }
 
   /**

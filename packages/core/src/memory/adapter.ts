@@ -26,10 +26,13 @@ export interface MemoryAdapter extends Adapter<MemoryTx> {
   readonly store: MemoryStore;
 }
 
-/** The memory adapter's storage primitives, before composeAdapter turns them into the API. */
+/**
+ * The memory adapter's storage primitives, before composeAdapter turns them into the API: all
+ * five, so a test can take one of them (`memoryBackends().checkpoints`) to build a partial adapter.
+ */
 export function memoryBackends(
   options: MemoryAdapterOptions = {},
-): AdapterBackends<MemoryTx> & { store: MemoryStore } {
+): Required<AdapterBackends<MemoryTx>> & { store: MemoryStore } {
   const resolved = resolveAdapterOptions(options);
   const store = options.store ?? new MemoryStore();
   const transaction = <T>(work: (tx: MemoryTx) => Promise<T>): Promise<T> =>

@@ -7,7 +7,9 @@
  * Shards are written before the root that references them, so a reader that sees a root finds
  * its shards. `cleanShards` deletes shards that the current root does not reference and whose
  * stamp is old, in one step with the root read; re-stamping dropped shards at commit keeps
- * them for readers of the previous generation for the whole grace period.
+ * them for readers of the previous generation for the whole grace period. composeAdapter
+ * refuses calls after close and retries TransactionAbortedError (see AdapterBackends in
+ * ../adapter.ts).
  */
 export interface NodeRoot {
   readonly id: string;
@@ -29,7 +31,14 @@ export type CommitRootOutcome =
   | { readonly committed: false; readonly actual: number | null };
 
 export interface NodeBackend<Tx> {
-  /** The largest shard one record can hold on this backend. */
+  /**
+   * The largest shard one record (row, value, entity property) can hold on this backend, with
+   * room for the rest of the record. It bounds the `shardBytes` option (validated against it) and
+   * the default shard size is min(DEFAULT_SHARD_BYTES = 512 KiB, maxShardBytes); at least
+   * MIN_SHARD_BYTES (256). Pick the store's per-value limit less the key and the other columns:
+   * memory, SQLite and Redis say 64 MiB (any shard fits), Spanner 8 MiB (cells hold 10 MiB),
+   * Datastore 1,000,000 bytes (entities hold 1 MiB with their key).
+   */
   readonly maxShardBytes: number;
   readRoot(id: string): Promise<NodeRoot | null>;
   /**
@@ -38,9 +47,12 @@ export interface NodeBackend<Tx> {
    * cache hit moves a few bytes however many shards the state spans.
    */
   readRootHead?(id: string): Promise<NodeRootHead | null>;
-  /** The requested shards that exist; missing ones are absent from the map. */
+  /** The requested shards that exist; missing ones are absent from the map. Core copies them. */
   readShards(id: string, hashes: readonly string[]): Promise<Map<string, Uint8Array>>;
-  /** Upserts shards (content-addressed: same hash, same bytes) with stamp `nowMs`. */
+  /**
+   * Upserts shards (content-addressed: same hash, same bytes) with stamp `nowMs`. `bytes` are
+   * views of the codec's output: a backend that keeps arrays in process memory copies them.
+   */
   writeShards(id: string, shards: readonly ShardWrite[], nowMs: number): Promise<void>;
   /**
    * One transaction: if the stored root's generation is `expectedGeneration` (null: no root may

@@ -3,7 +3,12 @@
  * persisted sequence counter (ids are never reused: not after compact, clear or complete), the
  * last fencing token issued, the current lease, and the checkpoints keyed by sequence number.
  * Every method is one atomic step; the ones that write take the caller's fence and must call
- * `checkFence` (./fence.ts) inside that step.
+ * `checkFence` (./fence.ts) inside that step, first: a fenced-out writer fails with
+ * LeaseLostError even when there is nothing to do. composeAdapter refuses calls after close and
+ * retries TransactionAbortedError (see AdapterBackends in ../adapter.ts).
+ *
+ * Copies: core copies `data` before `append` and copies what `latest`/`load` return, so a backend
+ * may keep and return its own arrays.
  */
 
 export interface StoredOperationCheckpoint {
@@ -38,9 +43,9 @@ export interface OperationBackend {
   load(name: string, seq: number): Promise<StoredOperationCheckpoint | null>;
   listSeqs(name: string): Promise<number[]>;
   /**
-   * If the operation has checkpoints: increments the counter, stores one checkpoint with the
-   * latest data under the new number and `entry.label`, deletes all the others; returns the new
-   * number. Otherwise returns null and writes nothing.
+   * `checkFence` first; then, if the operation has checkpoints: increments the counter, stores
+   * one checkpoint with the latest data under the new number and `entry.label`, deletes all the
+   * others; returns the new number. Otherwise returns null and writes nothing.
    */
   compact(
     name: string,
@@ -48,7 +53,11 @@ export interface OperationBackend {
     fence: Fence,
     nowMs: number,
   ): Promise<number | null>;
-  /** Deletes every checkpoint (the counter stays); with `endLease`, also ends the fence's lease. */
+  /**
+   * `checkFence` first; then deletes every checkpoint (the counter stays, even with none to
+   * delete). With `endLease` and a fence, also ends that lease (complete()); with `endLease` and
+   * no fence (null), the lease is left as it is.
+   */
   clear(name: string, fence: Fence, nowMs: number, endLease: boolean): Promise<void>;
   /** Grants a lease with token = last issued + 1 unless a lease is live at `nowMs`. */
   acquire(name: string, owner: string, expiryMs: number, nowMs: number): Promise<AcquireOutcome>;

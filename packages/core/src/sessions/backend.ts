@@ -1,4 +1,14 @@
-/** What an adapter implements for commit sessions: a namespaced KV and marker-guarded datasets. */
+/**
+ * What an adapter implements for commit sessions: a namespaced KV and marker-guarded datasets.
+ * composeAdapter refuses calls after close and retries TransactionAbortedError (see
+ * AdapterBackends in ../adapter.ts).
+ *
+ * Copies: what `kvGet`, `datasetGet` and `datasetMarker` return goes to the user as it is, so
+ * return arrays nobody else holds (a driver's fresh buffer, or a copy of what the backend keeps).
+ * Core copies a value when the user hands it over (kvSet, a dataset's set), but a dataset's
+ * `changes` also go to the user's `onCommit`: a backend that keeps arrays in process memory copies
+ * them (the memory adapter does).
+ */
 import { bytesEqual, compareBytes, toHex } from '../bytes.js';
 import { ValidationError } from '../errors.js';
 import type { DatasetChange, DatasetMarker } from './types.js';

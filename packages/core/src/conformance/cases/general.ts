@@ -1,7 +1,11 @@
-/** The contract, §0 (docs/contract.md) — rules that hold everywhere. */
+/**
+ * The contract, §0 (docs/contract.md) — rules that hold everywhere. A case that holds for every
+ * primitive declares `primitives: []` and runs on those the target implements (any-primitive.ts).
+ */
 import { expect } from 'vitest';
 import { BackendError, CheckpointKitError, ValidationError } from '../../errors.js';
 import type { ConformanceCase } from '../harness.js';
+import { primitiveProbes } from './any-primitive.js';
 import { cases, expectError, HOUR_MS, key, utf8 } from './support.js';
 
 const TTL = { ttlMs: HOUR_MS };
@@ -10,36 +14,47 @@ export const generalCases: ConformanceCase[] = cases([
   {
     id: 'general/errors/typed',
     spec: '§0 All errors extend CheckpointKitError (name, a string code, cause, retryable)',
+    primitives: [],
     async run(ctx) {
       const a = await ctx.adapter();
-      const error = await expectError(
-        a.checkpoints.exists(key({ project: 'UPPER' })),
-        ValidationError,
-        'key.project',
-      );
-      expect(error).toBeInstanceOf(CheckpointKitError);
-      expect(error.name).toBe('ValidationError');
-      expect(error.code).toBe('VALIDATION');
-      expect(error.retryable).toBe(false);
-      expect(error.message).toContain('key.project');
+      const invalidCalls = [
+        { call: () => a.transaction(undefined as never), field: 'work' },
+        ...ctx.primitives.map((p) => ({
+          call: () => primitiveProbes[p].invalid.call(a),
+          field: primitiveProbes[p].invalid.field,
+        })),
+      ];
+      for (const { call, field } of invalidCalls) {
+        const error = await expectError(call, ValidationError, field);
+        expect(error).toBeInstanceOf(CheckpointKitError);
+        expect(error.name).toBe('ValidationError');
+        expect(error.code).toBe('VALIDATION');
+        expect(error.retryable).toBe(false);
+        expect(error.message).toContain(field);
+      }
     },
   },
   {
     id: 'general/setup/idempotent-concurrent',
     spec: '§0 Schema: adapter.setup() is idempotent and safe to call concurrently',
+    primitives: [],
     async run(ctx) {
       const a = await ctx.adapter();
-      await a.checkpoints.insert(key(), TTL);
+      for (const p of ctx.primitives) await primitiveProbes[p].write(a);
       const b = await ctx.reopen(a);
       await Promise.all([a.setup(), a.setup(), b.setup(), b.setup()]);
       await a.setup();
-      expect(await b.checkpoints.exists(key())).toBe(true);
-      await b.checkpoints.insert(key({ uniquifier: 'after-setup' }), TTL);
+      for (const p of ctx.primitives)
+        expect(await primitiveProbes[p].written(b), `${p}: kept by setup()`).toBe(true);
+      if (ctx.primitives.includes('checkpoints'))
+        await b.checkpoints.insert(key({ uniquifier: 'after-setup' }), TTL);
+      await b.transaction(async (tx) => ctx.probe.writeInTx(tx, 'after-setup', '1'));
     },
   },
   {
     id: 'general/transaction/commits-user-writes',
     spec: "§0 transaction: the backend's own transaction, so that a user's own writes commit atomically with ours",
+    primitives: [],
     async run(ctx) {
       const a = await ctx.adapter();
       const value = await a.transaction(async (tx) => {
@@ -56,23 +71,26 @@ export const generalCases: ConformanceCase[] = cases([
   {
     id: 'general/transaction/rollback',
     spec: '§0 transaction: a transaction whose work throws commits nothing, and the error propagates',
+    primitives: [],
     async run(ctx) {
       const a = await ctx.adapter();
+      const checkpoints = ctx.primitives.includes('checkpoints');
       const boom = new Error('rollback me');
       await expect(
         a.transaction(async (tx) => {
           await ctx.probe.writeInTx(tx, 'one', '1');
-          await a.checkpoints.insertIn(tx, key(), TTL);
+          if (checkpoints) await a.checkpoints.insertIn(tx, key(), TTL);
           throw boom;
         }),
       ).rejects.toBe(boom);
       expect(await ctx.probe.read(a, 'one')).toBeNull();
-      expect(await a.checkpoints.exists(key())).toBe(false);
+      if (checkpoints) expect(await a.checkpoints.exists(key())).toBe(false);
     },
   },
   {
     id: 'general/keys/injective-checkpoints',
     spec: '§0 Injective keys: ("a:b","c") and ("a","b:c") are different records on every backend',
+    primitives: ['checkpoints'],
     async run(ctx) {
       const a = await ctx.adapter();
       const pairs: [string, string][] = [
@@ -100,6 +118,7 @@ export const generalCases: ConformanceCase[] = cases([
   {
     id: 'general/keys/injective-processes',
     spec: '§0 Injective keys: a processId that is a prefix of another ("ingest" vs "ingest/results") is a different record',
+    primitives: ['checkpoints'],
     async run(ctx) {
       const a = await ctx.adapter();
       await a.checkpoints.insert(key({ processId: 'ingest', uniquifier: 'results/x' }), TTL);
@@ -113,6 +132,7 @@ export const generalCases: ConformanceCase[] = cases([
   {
     id: 'general/keys/injective-operations',
     spec: '§0 Injective keys: operation names that would collide under concatenation are different operations',
+    primitives: ['operations'],
     async run(ctx) {
       const a = await ctx.adapter();
       const names = ['a', 'a:', 'a:1', 'a%3A1', 'a{1}', 'a/1'];
@@ -129,6 +149,7 @@ export const generalCases: ConformanceCase[] = cases([
   {
     id: 'general/tenants/projects-isolated',
     spec: "§0 Tenants (project) never see each other's records",
+    primitives: ['checkpoints'],
     async run(ctx) {
       const a = await ctx.adapter();
       await a.checkpoints.insert(key({ project: 'tenant-a', uniquifier: 'u' }), TTL);
@@ -150,33 +171,37 @@ export const generalCases: ConformanceCase[] = cases([
   {
     id: 'general/isolation/separate-creates',
     spec: '§6 create(): a fresh, isolated adapter (own namespace/db) — two adapters from create() share nothing',
+    primitives: [],
     async run(ctx) {
       const a = await ctx.adapter();
       const b = await ctx.adapter();
-      await a.checkpoints.insert(key(), TTL);
-      await a.operations.open('op').checkpoint('l', utf8('x'));
-      await a.nodes<number>().for('n').create(1);
-      await a.sessions.kv('ns').set('k', utf8('v'));
+      for (const p of ctx.primitives) await primitiveProbes[p].write(a);
       await a.transaction(async (tx) => ctx.probe.writeInTx(tx, 'user', 'a'));
-      expect(await b.checkpoints.exists(key())).toBe(false);
-      expect(await b.operations.list()).toEqual([]);
-      expect(await b.nodes().list()).toEqual([]);
-      expect(await b.sessions.kv('ns').get('k')).toBeNull();
+      for (const p of ctx.primitives)
+        expect(await primitiveProbes[p].written(b), `${p}: seen by another create()`).toBe(false);
+      if (ctx.primitives.includes('operations')) expect(await b.operations.list()).toEqual([]);
+      if (ctx.primitives.includes('nodes')) expect(await b.nodes().list()).toEqual([]);
       expect(await ctx.probe.read(b, 'user')).toBeNull();
     },
   },
   {
     id: 'general/close/typed-error-after-close',
     spec: '§0 Typed errors, never panics: a call on a closed adapter fails with a typed error',
+    primitives: [],
     async run(ctx) {
       const a = await ctx.adapter();
       const b = await ctx.reopen(a);
-      await a.checkpoints.insert(key(), TTL);
+      for (const p of ctx.primitives) await primitiveProbes[p].write(a);
       await a.close();
       await a.close(); // idempotent
-      await expectError(a.checkpoints.exists(key()), BackendError);
-      await expectError(a.operations.open('op').latest(), BackendError);
-      expect(await b.checkpoints.exists(key())).toBe(true); // another process is unaffected
+      for (const p of ctx.primitives)
+        await expectError(primitiveProbes[p].written(a), BackendError);
+      await expectError(
+        a.transaction(async () => null),
+        BackendError,
+      );
+      // Another process is unaffected.
+      for (const p of ctx.primitives) expect(await primitiveProbes[p].written(b), p).toBe(true);
     },
   },
 ]);
