@@ -1,0 +1,125 @@
+/**
+ * Operation checkpoints on Cloud Datastore (the emulator): `checkpoint` of 1 KiB + `latest`
+ * against the same client writing and reading the same entities by hand (kinds in
+ * ../services/datastore-service.ts): one transaction that looks the operation up, saves the
+ * checkpoint (data inline, as the adapter stores 1 KiB) and the operation's new counter; then
+ * a lookup of the operation and a lookup of its latest checkpoint. One operation, one caller.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Operation } from '@checkpointkit/core';
+import { createDatastoreAdapter } from '@checkpointkit/datastore';
+import type { Key } from '@google-cloud/datastore';
+import { requestsPerOp } from '../counting/requests-per-op.js';
+import type { Contender } from '../measure/contender.js';
+import type { BenchProfile } from '../profile.js';
+import type { Section } from '../report/results.js';
+import { minimumRatio } from '../report/targets.js';
+import type { BenchDatastore } from '../services/datastore-service.js';
+import { compareRow } from './comparison-row.js';
+import { EMULATOR_CAVEAT, emulatorWhyMissed } from './emulator-notes.js';
+import { CHECKPOINT_BYTES } from './operations-sqlite.js';
+
+const NAMESPACE = 'bench-operations';
+
+export async function operationsDatastore(
+  profile: BenchProfile,
+  service: BenchDatastore,
+): Promise<Section> {
+  const { datastore, rpcs } = service;
+  const payload = new Uint8Array(randomBytes(CHECKPOINT_BYTES));
+  const rawPayload = Buffer.from(payload);
+  const adapter = createDatastoreAdapter(datastore, { namespace: NAMESPACE });
+  await adapter.setup();
+
+  const oursOp = (operation: Operation): (() => Promise<unknown>) => {
+    let step = 0;
+    return async () => {
+      await operation.checkpoint(`step-${++step}`, payload);
+      return operation.latest();
+    };
+  };
+
+  const rawOp = (name: string): (() => Promise<unknown>) => {
+    const operationKey = datastore.key({
+      namespace: NAMESPACE,
+      path: ['RawOperation', `:${name}`],
+    });
+    const checkpointKey = (seq: number): Key =>
+      datastore.key({
+        namespace: NAMESPACE,
+        path: ['RawOperation', `:${name}`, 'RawOperationCheckpoint', String(seq).padStart(16, '0')],
+      });
+    return async () => {
+      const tx = datastore.transaction();
+      await tx.run();
+      try {
+        const [operation] = await tx.get(operationKey);
+        const seq = ((operation?.lastSeq as number | undefined) ?? 0) + 1;
+        tx.save([
+          {
+            key: checkpointKey(seq),
+            data: [
+              { name: 'label', value: `step-${seq}`, excludeFromIndexes: true },
+              { name: 'createdMs', value: Date.now(), excludeFromIndexes: true },
+              { name: 'data', value: rawPayload, excludeFromIndexes: true },
+            ],
+          },
+          {
+            key: operationKey,
+            data: [{ name: 'lastSeq', value: seq, excludeFromIndexes: true }],
+          },
+        ]);
+        await tx.commit();
+      } catch (error) {
+        await tx.rollback().catch(() => undefined);
+        throw error;
+      }
+      const [operation] = await datastore.get(operationKey);
+      const [latest] = await datastore.get(checkpointKey(operation.lastSeq as number));
+      return latest;
+    };
+  };
+
+  const oursSide: Contender = {
+    label: 'checkpointkit checkpoint + latest',
+    op: oursOp(adapter.operations.open('bench-op')),
+    requestsPerOp: await requestsPerOp(
+      oursOp(adapter.operations.open('bench-op-counted')),
+      rpcs.read,
+      profile.countingOperations,
+    ),
+  };
+  const rawSide: Contender = {
+    label:
+      'raw: transaction (begin, lookup the operation, save checkpoint + counter, commit); lookup the operation, lookup its latest checkpoint',
+    op: rawOp('bench-op'),
+    requestsPerOp: await requestsPerOp(
+      rawOp('bench-op-counted'),
+      rpcs.read,
+      profile.countingOperations,
+    ),
+  };
+  const row = await compareRow(profile, {
+    caseName: '`checkpoint` 1 KiB + `latest`',
+    concurrency: 1,
+    ours: oursSide,
+    baseline: rawSide,
+    target: (ratio, pair) =>
+      minimumRatio(0.8, 'raw', ratio, () =>
+        emulatorWhyMissed(
+          pair,
+          'checks the fence against the lease on the operation entity (core), writes a floor, a lease, a `live` flag (indexed) and a `writeId` with the counter, checks the commit against the production limits, and finds the latest checkpoint with an ancestor key-range query (its key name may carry the id of a chunked payload) where the raw side looks it up by key',
+        ),
+      ),
+  });
+  await adapter.close();
+  return {
+    id: 'operations/datastore',
+    primitive: 'Operation checkpoints',
+    backend: 'Cloud Datastore',
+    baselineNote:
+      "the same `@google-cloud/datastore` client on the same emulator writing and reading the same entities by hand: one transaction (begin, look the operation up, save the checkpoint with its 1 KiB inline and the operation's new counter, commit), then a lookup of the operation and a lookup of its latest checkpoint by key. No fencing or lease. 1 caller (one operation: one entity group).",
+    rows: [row],
+    notes: [EMULATOR_CAVEAT],
+  };
+}
