@@ -27,5 +27,5 @@ export function emulatorWhyMissed(pair: Pair, oursAlsoDoes: string): string {
     extraRpcs > 0
       ? `At the raw side's ${msPerRpc.toFixed(2)} ms per RPC (its mean time per call ÷ its RPCs), ours' ${formatPerOp(extraRpcs)} extra RPC(s) account for about ${rpcMs.toFixed(2)} ms of that: ${rest}.`
       : 'The RPC count is the same, so the difference is the work around the RPCs (and what the emulator does with each).';
-  return `ours sends ${formatPerOp(ours.requestsPerOp)} RPCs per call where the raw side sends ${formatPerOp(baseline.requestsPerOp)}; p50 ${formatMs(ours.p50Ms)} ms against ${formatMs(baseline.p50Ms)} ms, and ${extraMsPerCall.toFixed(2)} ms more per call on average (from ops/s). ${rpcs} Ours ${oursAlsoDoes}.`;
+  return `ours sends ${formatPerOp(ours.requestsPerOp)} RPCs per call where the raw side sends ${formatPerOp(baseline.requestsPerOp)}; p50 ${formatMs(ours.p50Ms)} ms against ${formatMs(baseline.p50Ms)} ms, and ${extraMsPerCall.toFixed(2)} ms more per call on average (from ops/s). ${rpcs} Ours ${oursAlsoDoes}. Measured per call — ours: ${ours.details.join('; ')}; raw: ${baseline.details.join('; ')}.`;
 }

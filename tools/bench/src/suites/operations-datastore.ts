@@ -9,8 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Operation } from '@checkpointkit/core';
 import { createDatastoreAdapter } from '@checkpointkit/datastore';
 import type { Key } from '@google-cloud/datastore';
-import { requestsPerOp } from '../counting/requests-per-op.js';
-import type { Contender } from '../measure/contender.js';
+import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { BenchProfile } from '../profile.js';
 import type { Section } from '../report/results.js';
 import { minimumRatio } from '../report/targets.js';
@@ -80,30 +79,26 @@ export async function operationsDatastore(
     };
   };
 
-  const oursSide: Contender = {
-    label: 'checkpointkit checkpoint + latest',
-    op: oursOp(adapter.operations.open('bench-op')),
-    requestsPerOp: await requestsPerOp(
-      oursOp(adapter.operations.open('bench-op-counted')),
-      rpcs.read,
-      profile.countingOperations,
-    ),
-  };
-  const rawSide: Contender = {
-    label:
-      'raw: transaction (begin, lookup the operation, save checkpoint + counter, commit); lookup the operation, lookup its latest checkpoint',
-    op: rawOp('bench-op'),
-    requestsPerOp: await requestsPerOp(
-      rawOp('bench-op-counted'),
-      rpcs.read,
-      profile.countingOperations,
-    ),
-  };
+  const oursSide = await countedRpcContender(
+    'checkpointkit checkpoint + latest',
+    oursOp(adapter.operations.open('bench-op')),
+    rpcs,
+    profile.countingOperations,
+    oursOp(adapter.operations.open('bench-op-counted')),
+  );
+  const rawSide = await countedRpcContender(
+    'raw: transaction (begin, lookup the operation, save checkpoint + counter, commit); lookup the operation, lookup its latest checkpoint',
+    rawOp('bench-op'),
+    rpcs,
+    profile.countingOperations,
+    rawOp('bench-op-counted'),
+  );
   const row = await compareRow(profile, {
     caseName: '`checkpoint` 1 KiB + `latest`',
     concurrency: 1,
     ours: oursSide,
     baseline: rawSide,
+    warmupOperations: profile.emulatorWarmupOperations,
     target: (ratio, pair) =>
       minimumRatio(0.8, 'raw', ratio, () =>
         emulatorWhyMissed(

@@ -8,8 +8,7 @@
  */
 import type { CheckpointKey } from '@checkpointkit/core';
 import { createDatastoreAdapter } from '@checkpointkit/datastore';
-import { requestsPerOp } from '../counting/requests-per-op.js';
-import type { Contender } from '../measure/contender.js';
+import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { BenchProfile } from '../profile.js';
 import type { ComparisonRow, Section } from '../report/results.js';
 import { minimumRatio } from '../report/targets.js';
@@ -89,16 +88,18 @@ export async function runOnceDatastore(
     }
   };
 
-  const oursSide: Contender = {
-    label: 'checkpointkit runOnce (user entity on the tx)',
-    op: oursOp,
-    requestsPerOp: await requestsPerOp(oursOp, rpcs.read, profile.countingOperations),
-  };
-  const rawSide: Contender = {
-    label: 'raw: transaction (begin, lookup the key, save checkpoint + user entity, commit)',
-    op: rawOp,
-    requestsPerOp: await requestsPerOp(rawOp, rpcs.read, profile.countingOperations),
-  };
+  const oursSide = await countedRpcContender(
+    'checkpointkit runOnce (user entity on the tx)',
+    oursOp,
+    rpcs,
+    profile.countingOperations,
+  );
+  const rawSide = await countedRpcContender(
+    'raw: transaction (begin, lookup the key, save checkpoint + user entity, commit)',
+    rawOp,
+    rpcs,
+    profile.countingOperations,
+  );
   const rows: ComparisonRow[] = [];
   for (const concurrency of [1, DATASTORE_CALLERS]) {
     rows.push(
@@ -107,6 +108,7 @@ export async function runOnceDatastore(
         concurrency,
         ours: oursSide,
         baseline: rawSide,
+        warmupOperations: profile.emulatorWarmupOperations,
         target: (ratio, pair) =>
           minimumRatio(0.8, 'raw', ratio, () =>
             emulatorWhyMissed(

@@ -15,8 +15,7 @@ import { createHash } from 'node:crypto';
 import type { CheckpointKey } from '@checkpointkit/core';
 import { createSpannerAdapter } from '@checkpointkit/spanner';
 import { Spanner } from '@google-cloud/spanner';
-import { requestsPerOp } from '../counting/requests-per-op.js';
-import type { Contender } from '../measure/contender.js';
+import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { BenchProfile } from '../profile.js';
 import type { Section } from '../report/results.js';
 import { minimumRatio } from '../report/targets.js';
@@ -100,21 +99,24 @@ export async function runOnceSpanner(
     });
   };
 
-  const oursSide: Contender = {
-    label: 'checkpointkit runOnce (user row on the tx)',
-    op: oursOp,
-    requestsPerOp: await requestsPerOp(oursOp, rpcs.read, profile.countingOperations),
-  };
-  const rawSide: Contender = {
-    label: 'raw: runTransactionAsync (SELECT the key, insert checkpoint + user row, commit)',
-    op: rawOp,
-    requestsPerOp: await requestsPerOp(rawOp, rpcs.read, profile.countingOperations),
-  };
+  const oursSide = await countedRpcContender(
+    'checkpointkit runOnce (user row on the tx)',
+    oursOp,
+    rpcs,
+    profile.countingOperations,
+  );
+  const rawSide = await countedRpcContender(
+    'raw: runTransactionAsync (SELECT the key, insert checkpoint + user row, commit)',
+    rawOp,
+    rpcs,
+    profile.countingOperations,
+  );
   const row = await compareRow(profile, {
     caseName: '`runOnce` + 1 user write',
     concurrency: 1,
     ours: oursSide,
     baseline: rawSide,
+    warmupOperations: profile.emulatorWarmupOperations,
     target: (ratio, pair) =>
       minimumRatio(0.8, 'raw', ratio, () =>
         emulatorWhyMissed(
