@@ -108,20 +108,7 @@ export async function operationsDatastore(
     profile.countingOperations,
     rawOp('bench-op-counted'),
   );
-  const row = await compareRow(profile, {
-    caseName: '`checkpoint` 1 KiB + `latest`',
-    concurrency: 1,
-    ours: oursSide,
-    baseline: rawSide,
-    warmupOperations: profile.emulatorWarmupOperations,
-    target: (ratio, pair) =>
-      minimumRatio(0.8, 'raw', ratio, () =>
-        emulatorWhyMissed(
-          pair,
-          'checks the fence against the lease on the operation entity (core), writes a floor, a lease, a `live` flag (indexed) and a `writeId` with the counter, checks the commit against the production limits, and finds the latest checkpoint with an ancestor key-range query (its key name may carry the id of a chunked payload) where the raw side looks it up by key',
-        ),
-      ),
-  });
+  // Measured first: the targeted row's reason for a miss cites it.
   const rawByQuery = await countedRpcContender(
     'raw, latest by an ancestor key-range query (as ours) instead of a lookup',
     rawOp('bench-op-query', 'ancestor query'),
@@ -135,6 +122,24 @@ export async function operationsDatastore(
     ours: oursSide,
     baseline: rawByQuery,
     warmupOperations: profile.emulatorWarmupOperations,
+  });
+  const row = await compareRow(profile, {
+    caseName: '`checkpoint` 1 KiB + `latest`',
+    concurrency: 1,
+    ours: oursSide,
+    baseline: rawSide,
+    warmupOperations: profile.emulatorWarmupOperations,
+    target: (ratio, pair) =>
+      minimumRatio(
+        0.8,
+        'raw',
+        ratio,
+        () =>
+          `${emulatorWhyMissed(
+            pair,
+            'checks the fence against the lease on the operation entity (core), writes a floor, a lease, a `live` flag (indexed) and a `writeId` with the counter, checks the commit against the production limits, and finds the latest checkpoint with an ancestor key-range query (its key name may carry the id of a chunked payload) where the raw side looks it up by key',
+          )} The next row isolates that last choice: against a raw side that reads the latest by the same ancestor query, ours measured ${byQueryRow.ratio.toFixed(2)}× (that raw side's ${(rawByQuery.details ?? []).join('; ')}, against the first raw side's ${(rawSide.details ?? []).join('; ')}): where its Commit is as slow as ours, the gap is how the emulator handles commits into an entity group that queries read, not ours' own work.`,
+      ),
   });
   await adapter.close();
   return {
