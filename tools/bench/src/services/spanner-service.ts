@@ -10,9 +10,9 @@
  *   bench_charges (OrderId STRING PK, Cents INT64)   written through the adapter's tx
  *   raw_charges   (OrderId STRING PK, Cents INT64)   written by the raw transaction
  *
- * The emulator runs one read-write transaction per database at a time (ENVIRONMENT: a second one
- * is aborted, even on other rows); the two sides of a comparison run one after the other, never
- * at once, so they never abort each other.
+ * The emulator runs one read-write transaction per database at a time: a second one is aborted,
+ * even on other rows (packages/spanner/README.md, "The emulator"). The two sides of a comparison
+ * run one after the other, never at once, so they never abort each other.
  */
 import { spannerDdl } from '@checkpointkit/spanner';
 import { SpannerEmulator } from '@checkpointkit/test-services';
