@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],
-    // The smoke test runs the whole harness in quick mode: about a minute on a busy 2-core box.
+    // The smoke test runs the whole harness in quick mode, the emulators' rows included: one to
+    // two minutes on a busy 2-core box.
     testTimeout: 240_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,22 +1,31 @@
 /**
  * The whole benchmark run: starts what it needs (a redis-server on a free loopback port, SQLite
- * files in a temp dir), runs every suite in turn, and stops it all again. Suites run one after
+ * files in a temp dir, and — on first use by a suite — the Spanner and Datastore emulators on free
+ * loopback ports), runs every suite in turn, and stops it all again. Suites run one after
  * another: on a 2-core machine anything in parallel would measure the neighbour.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { makeTempDir, removeDir } from '@checkpointkit/test-services';
+import { join } from 'node:path';
+import { gcloudSdkRoot, makeTempDir, removeDir } from '@checkpointkit/test-services';
 import Database from 'better-sqlite3';
 import type { BenchProfile } from './profile.js';
 import type { BenchReport, Section } from './report/results.js';
+import { type BenchDatastore, startBenchDatastore } from './services/datastore-service.js';
 import { type BenchRedis, startBenchRedis } from './services/redis-service.js';
+import { type BenchSpanner, startBenchSpanner } from './services/spanner-service.js';
 import { groupsRedis } from './suites/groups-redis.js';
 import { groupsSqlite } from './suites/groups-sqlite.js';
 import { nodeState } from './suites/node-state.js';
+import { operationsDatastore } from './suites/operations-datastore.js';
 import { operationsRedis } from './suites/operations-redis.js';
+import { operationsSpanner } from './suites/operations-spanner.js';
 import { operationsSqlite } from './suites/operations-sqlite.js';
 import { powertoolsRedis } from './suites/powertools-redis.js';
+import { runOnceDatastore } from './suites/run-once-datastore.js';
 import { runOnceRedis } from './suites/run-once-redis.js';
+import { runOnceSpanner } from './suites/run-once-spanner.js';
 import { runOnceSqlite } from './suites/run-once-sqlite.js';
 import { sessionsRedis, sessionsSqlite } from './suites/sessions.js';
 
@@ -25,6 +34,10 @@ export interface SuiteContext {
   /** Temp dir for SQLite files and child-process scratch space. */
   readonly dir: string;
   readonly redis: BenchRedis;
+  /** The Spanner emulator and its database, started by the first suite that asks. */
+  spanner(): Promise<BenchSpanner>;
+  /** The Datastore emulator and a client, started by the first suite that asks. */
+  datastore(): Promise<BenchDatastore>;
 }
 
 interface Suite {
@@ -47,12 +60,28 @@ export const SUITES: readonly Suite[] = [
     run: async ({ profile, redis }) => [await powertoolsRedis(profile, redis)],
   },
   {
+    sections: ['run-once/spanner'],
+    run: async ({ profile, spanner }) => [await runOnceSpanner(profile, await spanner())],
+  },
+  {
+    sections: ['run-once/datastore'],
+    run: async ({ profile, datastore }) => [await runOnceDatastore(profile, await datastore())],
+  },
+  {
     sections: ['operations/sqlite'],
     run: async ({ profile, dir }) => [await operationsSqlite(profile, dir)],
   },
   {
     sections: ['operations/redis'],
     run: async ({ profile, redis }) => [await operationsRedis(profile, redis)],
+  },
+  {
+    sections: ['operations/spanner'],
+    run: async ({ profile, spanner }) => [await operationsSpanner(profile, await spanner())],
+  },
+  {
+    sections: ['operations/datastore'],
+    run: async ({ profile, datastore }) => [await operationsDatastore(profile, await datastore())],
   },
   {
     sections: ['groups/sqlite'],
@@ -111,6 +140,54 @@ async function environment(redis: BenchRedis, profile: BenchProfile): Promise<st
   ];
 }
 
+/** A service started on first use, stopped at the end of the run if it was. */
+interface LazyService<T> {
+  get(): Promise<T>;
+  /** The started service, if any. */
+  started(): Promise<T | null>;
+}
+
+function lazyService<T>(start: () => Promise<T>): LazyService<T> {
+  let starting: Promise<T> | null = null;
+  return {
+    get: () => {
+      starting ??= start();
+      return starting;
+    },
+    started: async () => (starting ? await starting.catch(() => null) : null),
+  };
+}
+
+/** The Google Cloud SDK's version (its VERSION file), which the emulators come with. */
+function gcloudSdkVersion(): string {
+  try {
+    return readFileSync(join(gcloudSdkRoot(), 'VERSION'), 'utf8').trim();
+  } catch {
+    return 'unknown version';
+  }
+}
+
+/** Which emulator ran the Spanner and Datastore rows, and that their timings are not production's. */
+function emulatorLines(spanner: BenchSpanner | null, datastore: BenchDatastore | null): string[] {
+  if (!spanner && !datastore) return [];
+  const sdkVersion = gcloudSdkVersion();
+  const lines: string[] = [];
+  if (spanner) {
+    lines.push(
+      `Cloud Spanner emulator (Google Cloud SDK ${sdkVersion}) on free loopback ports (gRPC ${spanner.hostPort}), started by the bench; one database for both sides. It runs one read-write transaction per database at a time`,
+    );
+  }
+  if (datastore) {
+    lines.push(
+      `Cloud Datastore emulator (Google Cloud SDK ${sdkVersion}) on a free loopback port (${datastore.host}), started by the bench: in memory, \`--consistency=1.0\``,
+    );
+  }
+  lines.push(
+    "emulator timings are not production's (one local process: no replication, network or storage of the service): for Spanner and Datastore read the ratios, not the ops/s",
+  );
+  return lines;
+}
+
 export async function runBenchmarks(
   profile: BenchProfile,
   log: (line: string) => void,
@@ -124,15 +201,26 @@ export async function runBenchmarks(
   const started = performance.now();
   const dir = makeTempDir('bench');
   const redis = await startBenchRedis();
+  const spanner = lazyService(startBenchSpanner);
+  const datastore = lazyService(startBenchDatastore);
   try {
     const env = await environment(redis, profile);
     const sections: Section[] = [];
     for (const suite of suites) {
       const suiteStarted = performance.now();
       log(`▶ ${suite.sections.join(', ')}`);
-      sections.push(...(await suite.run({ profile, dir, redis })));
+      sections.push(
+        ...(await suite.run({
+          profile,
+          dir,
+          redis,
+          spanner: spanner.get,
+          datastore: datastore.get,
+        })),
+      );
       log(`  done in ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s`);
     }
+    env.push(...emulatorLines(await spanner.started(), await datastore.started()));
     env.push(
       `load average at the end: ${loadavg()
         .map((l) => l.toFixed(2))
@@ -146,6 +234,8 @@ export async function runBenchmarks(
       sections,
     };
   } finally {
+    await (await spanner.started())?.stop();
+    await (await datastore.started())?.stop();
     await redis.stop();
     removeDir(dir);
   }

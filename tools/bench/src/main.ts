@@ -31,6 +31,12 @@ async function main(): Promise<void> {
   log(`wrote ${options.outPath} (${(report.durationMs / 1000).toFixed(1)} s)`);
 }
 
+// @google-cloud/spanner installs SIGTERM/SIGINT handlers that keep a process with open handles
+// alive: exit on them, so that the exit handlers stop the emulators and the redis-server.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => process.exit(signal === 'SIGTERM' ? 143 : 130));
+}
+
 main().then(
   // test-services' exit handler stops any server a failure left behind.
   () => process.exit(0),

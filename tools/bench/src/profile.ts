@@ -11,6 +11,11 @@ export interface BenchProfile {
   readonly roundMs: number;
   readonly minOperationsPerRound: number;
   readonly warmupOperations: number;
+  /**
+   * Warm-up of the Spanner and Datastore rows: their calls take milliseconds on the emulators, so
+   * a few dozen warm the JIT and the sessions where `warmupOperations` would take many seconds.
+   */
+  readonly emulatorWarmupOperations: number;
   /** Sequential operations of each requests-per-operation pass. */
   readonly countingOperations: number;
   /** Length of each CPU-per-operation pass (Redis: client and server CPU), sequential calls. */
@@ -38,6 +43,7 @@ export const FULL_PROFILE: BenchProfile = {
   roundMs: 1_000,
   minOperationsPerRound: 20,
   warmupOperations: 200,
+  emulatorWarmupOperations: 20,
   countingOperations: 50,
   cpuSampleMs: 400,
   powertoolsOperationsPerRound: 2_000,
@@ -57,6 +63,7 @@ export const QUICK_PROFILE: BenchProfile = {
   roundMs: 40,
   minOperationsPerRound: 5,
   warmupOperations: 10,
+  emulatorWarmupOperations: 3,
   countingOperations: 5,
   cpuSampleMs: 20,
   powertoolsOperationsPerRound: 50,

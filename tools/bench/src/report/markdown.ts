@@ -3,10 +3,18 @@
  * backend. Every comparison row shows both sides, the ratio, and its target with pass/fail.
  */
 import { formatMs, formatOpsPerSec, formatPerOp, formatRatio } from './format.js';
-import type { BenchReport, ComparisonRow, Section } from './results.js';
+import type { Backend, BenchReport, ComparisonRow, Section } from './results.js';
 
 const PASS = '✅ pass';
 const FAIL = '❌ FAIL';
+
+/** What each backend's requests column counts (see the report's "How to read it"). */
+const REQUEST_UNITS: Record<Backend, string> = {
+  SQLite: 'statements/op',
+  Redis: 'round trips/op',
+  'Cloud Spanner': 'RPCs/op',
+  'Cloud Datastore': 'RPCs/op',
+};
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -18,7 +26,7 @@ function targetCell(row: ComparisonRow): string {
 }
 
 function sectionTable(section: Section): string[] {
-  const unit = section.backend === 'Redis' ? 'round trips/op' : 'statements/op';
+  const unit = REQUEST_UNITS[section.backend];
   const lines = [
     `| case | callers | implementation | ops/s | p50 ms | p99 ms | ${unit} | notes | ratio | target |`,
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |',

@@ -1,7 +1,7 @@
 /** The results of one run, as the report renders them and the smoke test checks them. */
 import type { Measurement } from '../measure/measurement.js';
 
-export type Backend = 'SQLite' | 'Redis';
+export type Backend = 'SQLite' | 'Redis' | 'Cloud Spanner' | 'Cloud Datastore';
 
 export interface TargetOutcome {
   /** The target as the issue states it, e.g. "≥ 0.8× raw". */

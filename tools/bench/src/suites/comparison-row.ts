@@ -12,6 +12,8 @@ export interface RowSpec {
   readonly baseline: Contender;
   /** Default: the profile's time budget per round. */
   readonly budget?: Budget;
+  /** Default: the profile's warm-up operations. */
+  readonly warmupOperations?: number;
   readonly target?: (ratio: number, pair: Pair) => TargetOutcome;
 }
 
@@ -24,7 +26,7 @@ export async function compareRow(profile: BenchProfile, spec: RowSpec): Promise<
     concurrency: spec.concurrency,
     rounds: profile.rounds,
     budget: spec.budget ?? timeBudget(profile),
-    warmupOperations: profile.warmupOperations,
+    warmupOperations: spec.warmupOperations ?? profile.warmupOperations,
   });
   return rowOf(spec.caseName, spec.concurrency, pair, spec.target);
 }

@@ -1,0 +1,31 @@
+/**
+ * What the Spanner and Datastore sections say about their emulators, once: the caveat every such
+ * section carries, and the reason a missed target gives, built from what the row measured.
+ */
+import type { Pair } from '../measure/interleaved.js';
+import { formatMs, formatPerOp } from '../report/format.js';
+
+export const EMULATOR_CAVEAT =
+  "Emulator timings are not production's: the emulator is a single local process with none of the service's replication, network or storage costs, and its latencies differ from the service's in both directions. Read the ratio (both sides on the same emulator, in alternating rounds), not the ops/s.";
+
+/**
+ * Why ours is slower than the raw side, from the row: RPCs per call on each side, the median
+ * latencies, what the extra RPCs cost at the raw side's measured time per RPC, and what ours does
+ * besides (`oursAlsoDoes`, a clause).
+ */
+export function emulatorWhyMissed(pair: Pair, oursAlsoDoes: string): string {
+  const { ours, baseline } = pair;
+  const extraMsPerCall = 1000 / ours.opsPerSec - 1000 / baseline.opsPerSec;
+  const oursRpcs = ours.requestsPerOp ?? Number.NaN;
+  const rawRpcs = baseline.requestsPerOp ?? Number.NaN;
+  const msPerRpc = 1000 / baseline.opsPerSec / rawRpcs;
+  const extraRpcs = oursRpcs - rawRpcs;
+  const rpcMs = extraRpcs * msPerRpc;
+  const rest =
+    rpcMs >= extraMsPerCall ? 'that is all of it' : "the rest is ours' own work around them";
+  const rpcs =
+    extraRpcs > 0
+      ? `At the raw side's ${msPerRpc.toFixed(2)} ms per RPC (its mean time per call ÷ its RPCs), ours' ${formatPerOp(extraRpcs)} extra RPC(s) account for about ${rpcMs.toFixed(2)} ms of that: ${rest}.`
+      : 'The RPC count is the same, so the difference is the work around the RPCs (and what the emulator does with each).';
+  return `ours sends ${formatPerOp(ours.requestsPerOp)} RPCs per call where the raw side sends ${formatPerOp(baseline.requestsPerOp)}; p50 ${formatMs(ours.p50Ms)} ms against ${formatMs(baseline.p50Ms)} ms, and ${extraMsPerCall.toFixed(2)} ms more per call on average (from ops/s). ${rpcs} Ours ${oursAlsoDoes}. Measured per call — ours: ${ours.details.join('; ')}; raw: ${baseline.details.join('; ')}.`;
+}
