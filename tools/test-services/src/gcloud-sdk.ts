@@ -11,8 +11,10 @@ import { delimiter, dirname, join } from 'node:path';
 /** Overrides where the Google Cloud SDK is (the folder that holds `bin/` and `platform/`). */
 export const GCLOUD_SDK_ROOT_ENV = 'CHECKPOINTKIT_GCLOUD_SDK_ROOT';
 
+const DEFAULT_HINT = `install the Google Cloud SDK (gcloud), or set ${GCLOUD_SDK_ROOT_ENV} to its root`;
+
 /** The SDK root, or an error ending with `installHint` (what the caller's emulator needs). */
-export function gcloudSdkRoot(installHint: string): string {
+export function gcloudSdkRoot(installHint = DEFAULT_HINT): string {
   const override = process.env[GCLOUD_SDK_ROOT_ENV];
   if (override) {
     if (!existsSync(override))
