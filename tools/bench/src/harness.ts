@@ -188,15 +188,28 @@ function emulatorLines(spanner: BenchSpanner | null, datastore: BenchDatastore |
   return lines;
 }
 
+/**
+ * The suites `--only` asks for (all of them without it). An id no suite produces is an error that
+ * lists the ids: a typo must not run nothing and say nothing.
+ */
+export function selectSuites(only: readonly string[]): readonly Suite[] {
+  const unknown = only.filter((id) => !EXPECTED_SECTION_IDS.includes(id));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--only: no section ${unknown.map((id) => JSON.stringify(id)).join(', ')}; the sections are ${EXPECTED_SECTION_IDS.join(', ')}`,
+    );
+  }
+  return only.length === 0
+    ? SUITES
+    : SUITES.filter((suite) => suite.sections.some((id) => only.includes(id)));
+}
+
 export async function runBenchmarks(
   profile: BenchProfile,
   log: (line: string) => void,
   only: readonly string[] = [],
 ): Promise<BenchReport> {
-  const suites =
-    only.length === 0
-      ? SUITES
-      : SUITES.filter((suite) => suite.sections.some((id) => only.includes(id)));
+  const suites = selectSuites(only);
   const startedAt = new Date();
   const started = performance.now();
   const dir = makeTempDir('bench');
