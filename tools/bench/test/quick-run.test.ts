@@ -23,7 +23,7 @@ const TARGETED_SECTIONS: Record<string, number> = {
   'run-once/datastore': 2, // runOnce at 1 and 8 callers
   'operations/sqlite': 3, // raw, LangGraph at FULL, LangGraph at NORMAL
   'operations/spanner': 1,
-  'operations/datastore': 1, // vs raw; the second row (raw reading as ours does) has none
+  'operations/datastore': 1,
   'groups/sqlite': 1,
   'groups/redis': 1,
   'nodes/sqlite': 1,
