@@ -4,10 +4,10 @@
 // prove nothing, a harness that no longer runs does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { portAnswers } from '@checkpointkit/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPECTED_SECTION_IDS } from '../src/harness.js';
 import { sectionAnchor } from '../src/report/markdown.js';
@@ -29,20 +29,6 @@ const TARGETED_SECTIONS: Record<string, number> = {
   'nodes/sqlite': 1,
   'nodes/redis': 1,
 };
-
-function portAnswers(hostPort: string): Promise<boolean> {
-  const [host, port] = hostPort.split(':') as [string, string];
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port: Number(port) });
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
-  });
-}
 
 describe('pnpm bench -- --quick', () => {
   let dir: string;

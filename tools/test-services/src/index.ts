@@ -23,6 +23,7 @@ export {
   freePort,
   HOST,
   makeTempDir,
+  portAnswers,
   type RedisCluster,
   RedisServer,
   type RedisServerOptions,

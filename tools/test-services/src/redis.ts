@@ -14,6 +14,23 @@ const run = promisify(execFile);
 export const HOST = '127.0.0.1';
 
 /** A port the OS just handed out for 127.0.0.1 (bind to port 0, read it, release it). */
+/** Whether something accepts a TCP connection at `host:port` (within a second). */
+export function portAnswers(hostPort: string): Promise<boolean> {
+  const colon = hostPort.lastIndexOf(':');
+  const host = hostPort.slice(0, colon);
+  const port = Number(hostPort.slice(colon + 1));
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.setTimeout(1000, () => socket.destroy());
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

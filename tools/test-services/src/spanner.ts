@@ -9,11 +9,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { GCLOUD_SDK_ROOT_ENV, gcloudSdkRoot } from './gcloud-sdk.js';
 import { killProcessGroupNow, stopProcessGroup } from './process-group.js';
-import { freePort, HOST } from './redis.js';
+import { freePort, HOST, portAnswers } from './redis.js';
 
 const INSTALL_HINT =
   'install the Google Cloud SDK with the Spanner emulator (`gcloud components install ' +
@@ -46,19 +45,6 @@ export async function spannerEmulatorBinaries(): Promise<{ gateway: string; emul
     );
   }
   return { gateway, emulator };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
-  });
 }
 
 export interface SpannerEmulatorOptions {
@@ -120,7 +106,7 @@ export class SpannerEmulator {
     try {
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const ready = await Promise.race([canConnect(grpcPort), failedToStart]);
+        const ready = await Promise.race([portAnswers(`${HOST}:${grpcPort}`), failedToStart]);
         if (ready) break;
         if (Date.now() > deadline) throw new Error('the Spanner emulator was not ready in 30 s');
         await new Promise((resolve) => setTimeout(resolve, 50));

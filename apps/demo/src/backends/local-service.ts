@@ -9,12 +9,12 @@
  * what that run resumes. The run that ends (done, failed, or refused) stops it.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { delimiter, join } from 'node:path';
 import {
   DatastoreEmulator,
   freePort,
   HOST,
+  portAnswers,
   processAlive,
   processGroupAlive,
   RedisServer,
@@ -52,20 +52,6 @@ function onPath(command: string): boolean {
   return (process.env.PATH ?? '')
     .split(delimiter)
     .some((dir) => dir !== '' && existsSync(join(dir, command)));
-}
-
-function reachable(address: string): Promise<boolean> {
-  const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
-  });
 }
 
 /** Whether the recorded service still runs. */
@@ -144,7 +130,7 @@ export async function localService(
 ): Promise<LocalService> {
   const file = join(dataDir, `${kind}.service.json`);
   let record = readRecord(file, kind);
-  if (record && serviceAlive(record) && (await reachable(record.address))) {
+  if (record && serviceAlive(record) && (await portAnswers(record.address))) {
     log(`using ${TITLES[kind]} at ${record.address} that an interrupted run left running`);
   } else {
     if (record) await stopRecorded(record);
