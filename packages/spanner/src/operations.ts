@@ -20,11 +20,11 @@ import type { TableNames } from './schema.js';
 import {
   bytesParam,
   int64,
-  type Queryable,
   query,
   type Row,
   type SpannerTransactions,
   type SpannerTx,
+  type Statement,
   toBytes,
   toNumber,
   update,
@@ -54,15 +54,26 @@ function chunkCount(byteLength: number): number {
 }
 
 export function spannerOperations(spanner: SpannerTransactions, t: TableNames): OperationBackend {
+  /**
+   * Joins the checkpoint row `checkpoint` selects (at most one) with its chunk rows: one result
+   * row per chunk, in chunk order. The whole checkpoint is one query, so one single-use strong
+   * read sees it at one timestamp (a concurrent compact can never tear it) in one round trip.
+   * Rows, not an ARRAY subquery: Spanner caps a constructed array at 1 MiB. Every checkpoint has
+   * at least one chunk row (cellChunks keeps one empty chunk for empty data, compact copies them
+   * all), so the inner join drops none.
+   */
+  const withChunks = (checkpoint: string): string =>
+    `SELECT c.Seq, c.Label, c.CreatedMs, k.Bytes FROM (${checkpoint}) AS c
+      JOIN ${t.operationChunks} AS k ON k.Name = @name AND k.Seq = c.Seq
+      ORDER BY k.Chunk`;
+
   const sql = {
     operation: `SELECT LastSeq, LastToken, CheckpointCount, LeaseOwner, LeaseToken, LeaseExpiryMs
       FROM ${t.operations} WHERE Name = @name`,
-    latest: `SELECT Seq, Label, CreatedMs FROM ${t.operationCheckpoints}
-      WHERE Name = @name ORDER BY Seq DESC LIMIT 1`,
-    load: `SELECT Seq, Label, CreatedMs FROM ${t.operationCheckpoints}
-      WHERE Name = @name AND Seq = @seq`,
-    // Separate rows, not an ARRAY subquery: Spanner caps a constructed array at 1 MiB.
-    chunks: `SELECT Bytes FROM ${t.operationChunks} WHERE Name = @name AND Seq = @seq ORDER BY Chunk`,
+    latest: withChunks(`SELECT Seq, Label, CreatedMs FROM ${t.operationCheckpoints}
+      WHERE Name = @name ORDER BY Seq DESC LIMIT 1`),
+    load: withChunks(`SELECT Seq, Label, CreatedMs FROM ${t.operationCheckpoints}
+      WHERE Name = @name AND Seq = @seq`),
     latestSize: `SELECT Seq, ByteLength FROM ${t.operationCheckpoints}
       WHERE Name = @name ORDER BY Seq DESC LIMIT 1`,
     listSeqs: `SELECT Seq FROM ${t.operationCheckpoints} WHERE Name = @name ORDER BY Seq`,
@@ -78,20 +89,17 @@ export function spannerOperations(spanner: SpannerTransactions, t: TableNames): 
     names: `SELECT Name FROM ${t.operations} WHERE CheckpointCount > 0`,
   };
 
-  /** The checkpoint `row` with its data, read from the same snapshot. */
-  const withData = async (
-    snapshot: Queryable,
-    name: string,
-    row: Row | undefined,
+  /** The checkpoint `withChunks` selects, read in one single-use strong query. */
+  const readCheckpoint = async (
+    operation: string,
+    statement: Statement,
   ): Promise<StoredOperationCheckpoint | null> => {
-    if (!row) return null;
-    const chunks = await query(snapshot, {
-      sql: sql.chunks,
-      params: { name, seq: int64(toNumber(row.Seq)) },
-    });
+    const rows = await spanner.read(operation, (db) => query(db, statement));
+    const [first] = rows;
+    if (!first) return null;
     return toStored(
-      row,
-      chunks.map((c) => toBytes(c.Bytes)),
+      first,
+      rows.map((r) => toBytes(r.Bytes)),
     );
   };
 
@@ -165,19 +173,10 @@ export function spannerOperations(spanner: SpannerTransactions, t: TableNames): 
         return seq;
       }),
 
-    latest: (name) =>
-      spanner.snapshot('operations.latest', async (snapshot) =>
-        withData(snapshot, name, (await query(snapshot, { sql: sql.latest, params: { name } }))[0]),
-      ),
+    latest: (name) => readCheckpoint('operations.latest', { sql: sql.latest, params: { name } }),
 
     load: (name, seq) =>
-      spanner.snapshot('operations.load', async (snapshot) =>
-        withData(
-          snapshot,
-          name,
-          (await query(snapshot, { sql: sql.load, params: { name, seq: int64(seq) } }))[0],
-        ),
-      ),
+      readCheckpoint('operations.load', { sql: sql.load, params: { name, seq: int64(seq) } }),
 
     listSeqs: (name) =>
       spanner.read('operations.list', async (db) =>

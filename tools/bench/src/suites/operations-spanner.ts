@@ -107,7 +107,7 @@ export async function operationsSpanner(
       minimumRatio(0.8, 'raw', ratio, () =>
         emulatorWhyMissed(
           pair,
-          'reads the operation row with its lease and checks the fence (core), and `latest` reads the latest checkpoint row and then its chunks from one strong snapshot (begin, two queries) where the raw side sends one single-use query, because a payload of up to 64 MiB spans several 8 MiB chunk rows',
+          'reads the operation row with its lease and checks the fence (core), and `latest` joins the latest checkpoint row with all its chunk rows in chunk order (a payload of up to 64 MiB spans several 8 MiB chunk rows) and concatenates them, in one strong single-use query like the raw side',
         ),
       ),
   });
