@@ -2,8 +2,13 @@
  * What the Spanner and Datastore sections say about their emulators, once: the caveat every such
  * section carries, and the reason a missed target gives, built from what the row measured.
  */
+import type { Contender } from '../measure/contender.js';
 import type { Pair } from '../measure/interleaved.js';
+import type { BenchProfile } from '../profile.js';
 import { formatMs, formatPerOp } from '../report/format.js';
+import type { ComparisonRow } from '../report/results.js';
+import { minimumRatio } from '../report/targets.js';
+import { compareRow } from './comparison-row.js';
 
 export const EMULATOR_CAVEAT =
   "Emulator timings are not production's: the emulator is a single local process with none of the service's replication, network or storage costs, and its latencies differ from the service's in both directions. Read the ratio (both sides on the same emulator, in alternating rounds), not the ops/s.";
@@ -28,4 +33,30 @@ export function emulatorWhyMissed(pair: Pair, oursAlsoDoes: string): string {
       ? `At the raw side's ${msPerRpc.toFixed(2)} ms per RPC (its mean time per call ÷ its RPCs), ours' ${formatPerOp(extraRpcs)} extra RPC(s) account for about ${rpcMs.toFixed(2)} ms of that: ${rest}.`
       : 'The RPC count is the same, so the difference is the work around the RPCs (and what the emulator does with each).';
   return `ours sends ${formatPerOp(ours.requestsPerOp)} RPCs per call where the raw side sends ${formatPerOp(baseline.requestsPerOp)}; p50 ${formatMs(ours.p50Ms)} ms against ${formatMs(baseline.p50Ms)} ms, and ${extraMsPerCall.toFixed(2)} ms more per call on average (from ops/s). ${rpcs} Ours ${oursAlsoDoes}. Measured per call — ours: ${ours.details.join('; ')}; raw: ${baseline.details.join('; ')}.`;
+}
+
+/**
+ * An emulator row: ours against the raw client, the emulator's warm-up, and the target every
+ * emulator row has (≥ 0.8× raw), whose miss explains itself with emulatorWhyMissed.
+ */
+export function emulatorRow(
+  profile: BenchProfile,
+  spec: {
+    readonly caseName: string;
+    readonly concurrency: number;
+    readonly ours: Contender;
+    readonly baseline: Contender;
+    /** What ours does besides the raw side's work (a clause: "validates …, writes …"). */
+    readonly oursAlsoDoes: string;
+  },
+): Promise<ComparisonRow> {
+  return compareRow(profile, {
+    caseName: spec.caseName,
+    concurrency: spec.concurrency,
+    ours: spec.ours,
+    baseline: spec.baseline,
+    warmupOperations: profile.emulatorWarmupOperations,
+    target: (ratio, pair) =>
+      minimumRatio(0.8, 'raw', ratio, () => emulatorWhyMissed(pair, spec.oursAlsoDoes)),
+  });
 }

@@ -12,10 +12,8 @@ import type { Key } from '@google-cloud/datastore';
 import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { BenchProfile } from '../profile.js';
 import type { Section } from '../report/results.js';
-import { minimumRatio } from '../report/targets.js';
 import type { BenchDatastore } from '../services/datastore-service.js';
-import { compareRow } from './comparison-row.js';
-import { EMULATOR_CAVEAT, emulatorWhyMissed } from './emulator-notes.js';
+import { EMULATOR_CAVEAT, emulatorRow } from './emulator-notes.js';
 import { CHECKPOINT_BYTES } from './operations-sqlite.js';
 
 const NAMESPACE = 'bench-operations';
@@ -94,23 +92,13 @@ export async function operationsDatastore(
     profile.countingOperations,
     rawOp('bench-op-counted'),
   );
-  const row = await compareRow(profile, {
+  const row = await emulatorRow(profile, {
     caseName: '`checkpoint` 1 KiB + `latest`',
     concurrency: 1,
     ours: oursSide,
     baseline: rawSide,
-    warmupOperations: profile.emulatorWarmupOperations,
-    target: (ratio, pair) =>
-      minimumRatio(
-        0.8,
-        'raw',
-        ratio,
-        () =>
-          `${emulatorWhyMissed(
-            pair,
-            'checks the fence against the lease on the operation entity (core), writes a floor, a lease, a `live` flag (indexed) and a `writeId` with the counter, and checks the commit against the production limits; `latest` looks the checkpoint up by key as the raw side does (a chunked payload, whose key carries its blob id, would take a key-range query)',
-          )}`,
-      ),
+    oursAlsoDoes:
+      'checks the fence against the lease on the operation entity (core), writes a floor, a lease, a `live` flag (indexed) and a `writeId` with the counter, and checks the commit against the production limits; `latest` looks the checkpoint up by key as the raw side does (a chunked payload, whose key carries its blob id, would take a key-range query)',
   });
   await adapter.close();
   return {

@@ -12,14 +12,12 @@ import { Spanner } from '@google-cloud/spanner';
 import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { BenchProfile } from '../profile.js';
 import type { Section } from '../report/results.js';
-import { minimumRatio } from '../report/targets.js';
 import {
   type BenchSpanner,
   SPANNER_OURS_PREFIX,
   SPANNER_RAW_PREFIX,
 } from '../services/spanner-service.js';
-import { compareRow } from './comparison-row.js';
-import { EMULATOR_CAVEAT, emulatorWhyMissed } from './emulator-notes.js';
+import { EMULATOR_CAVEAT, emulatorRow } from './emulator-notes.js';
 import { CHECKPOINT_BYTES } from './operations-sqlite.js';
 
 export async function operationsSpanner(
@@ -97,19 +95,13 @@ export async function operationsSpanner(
     profile.countingOperations,
     rawOp('bench-op-counted'),
   );
-  const row = await compareRow(profile, {
+  const row = await emulatorRow(profile, {
     caseName: '`checkpoint` 1 KiB + `latest`',
     concurrency: 1,
     ours: oursSide,
     baseline: rawSide,
-    warmupOperations: profile.emulatorWarmupOperations,
-    target: (ratio, pair) =>
-      minimumRatio(0.8, 'raw', ratio, () =>
-        emulatorWhyMissed(
-          pair,
-          'reads the operation row with its lease and checks the fence (core), and `latest` joins the latest checkpoint row with all its chunk rows in chunk order (a payload of up to 64 MiB spans several 8 MiB chunk rows) and concatenates them, in one strong single-use query like the raw side',
-        ),
-      ),
+    oursAlsoDoes:
+      'reads the operation row with its lease and checks the fence (core), and `latest` joins the latest checkpoint row with all its chunk rows in chunk order (a payload of up to 64 MiB spans several 8 MiB chunk rows) and concatenates them, in one strong single-use query like the raw side',
   });
   await adapter.close();
   return {
