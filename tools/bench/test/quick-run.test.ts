@@ -46,14 +46,14 @@ describe('pnpm bench -- --quick', () => {
     const run = spawnSync(
       process.execPath,
       [cli, '--quick', '--out', join(dir, 'benchmarks.md'), '--json', join(dir, 'benchmarks.json')],
-      { encoding: 'utf8', timeout: 300_000 },
+      { encoding: 'utf8', timeout: 600_000 },
     );
     if (run.status !== 0) {
       throw new Error(`the quick run failed (${run.status}):\n${run.stderr}`);
     }
     markdown = readFileSync(join(dir, 'benchmarks.md'), 'utf8');
     report = JSON.parse(readFileSync(join(dir, 'benchmarks.json'), 'utf8')) as BenchReport;
-  }, 320_000);
+  }, 620_000);
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
