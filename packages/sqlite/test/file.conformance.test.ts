@@ -1,8 +1,13 @@
 // The whole conformance suite against SQLite files, nothing skipped: each case gets a fresh file
-// in its own temp folder; `reopen` opens a second connection to that file, as another process would.
+// in its own temp folder; `reopen` opens a second connection to that file, as another process would;
+// the twin process (general/processes/…) is a real one, ./workers/twin.mjs, meeting this one only in
+// SQLite's locking.
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runConformance } from '@checkpointkit/core/conformance';
 import { createSqliteAdapter, type SqliteAdapter, type SqliteTx } from '../src/index.js';
+import { requireBuild } from './processes.js';
 import { openFile, probe, tempDir } from './support.js';
 
 const folders = new Map<SqliteAdapter, () => void>();
@@ -21,4 +26,14 @@ runConformance<SqliteTx, SqliteAdapter>({
     folders.delete(adapter);
   },
   probe,
+  twinProcess: {
+    start: async (adapter, { nowMs }) => {
+      requireBuild(); // the twin runs the built package, as the other workers do
+      return fork(
+        fileURLToPath(new URL('./workers/twin.mjs', import.meta.url)),
+        [adapter.database.name, String(nowMs)],
+        { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      );
+    },
+  },
 });

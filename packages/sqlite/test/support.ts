@@ -28,6 +28,10 @@ export const probe: ConformanceProbe<SqliteTx> = {
         | undefined;
       return row?.v ?? null;
     }),
+  // A careless callback committing the adapter's transaction on the connection itself.
+  endTransaction: (tx) => {
+    tx.exec('COMMIT');
+  },
 };
 
 /** An adapter on `path`, set up, with the probe table. */

@@ -34,9 +34,17 @@ export type {
   ConformanceProbe,
   ConformanceTarget,
   FaultCapability,
+  TwinProcessCapability,
 } from './harness.js';
-export { NO_FAULTS_REASON, runCase, runCases } from './harness.js';
+export {
+  NO_END_TRANSACTION_REASON,
+  NO_FAULTS_REASON,
+  NO_TWIN_PROCESS_REASON,
+  runCase,
+  runCases,
+} from './harness.js';
 export { ManualClock } from './manual-clock.js';
+export type { TwinHoldRequest, TwinOutcome, TwinProcess } from './twin-process.js';
 export { type Ts, tableEntries, toHlc, type WindowTableCase, windowTable } from './window-table.js';
 
 /** Every case, grouped by the section of the contract (docs/contract.md) it proves. */
