@@ -35,8 +35,12 @@ export const probe: ConformanceProbe<SqliteTx> = {
 };
 
 /** An adapter on `path`, set up, with the probe table. */
-export async function openFile(path: string, clock?: Clock): Promise<SqliteAdapter> {
-  const adapter = createSqliteAdapter({ path, clock });
+export async function openFile(
+  path: string,
+  clock?: Clock,
+  options: { readonly busyTimeoutMs?: number } = {},
+): Promise<SqliteAdapter> {
+  const adapter = createSqliteAdapter({ path, clock, ...options });
   await adapter.setup();
   await adapter.transaction(async (tx) => {
     tx.exec(PROBE_DDL);

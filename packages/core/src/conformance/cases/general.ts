@@ -77,6 +77,40 @@ export const generalCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'general/transaction/uncommitted-invisible',
+    spec: '§0 transaction: writes of an open transaction are invisible to reads of any other adapter while it is open, and never seen if it rolls back',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const b = await ctx.reopen(a);
+      let inside: () => void = () => {};
+      let release: () => void = () => {};
+      const opened = new Promise<void>((resolve) => {
+        inside = resolve;
+      });
+      const finish = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const open = a.transaction(async (tx) => {
+        await a.checkpoints.insertIn(tx, key(), TTL);
+        inside();
+        await finish;
+        throw new Error('rolled back');
+      });
+      await opened;
+      // A backend may make the read wait for the transaction (one shared connection): never
+      // await it before the transaction ends, only give it time to run.
+      const seen = b.checkpoints.exists(key());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      release();
+      await expect(open).rejects.toThrow('rolled back');
+      expect(await seen, "another adapter's read does not see an open transaction's insert").toBe(
+        false,
+      );
+      expect(await b.checkpoints.exists(key())).toBe(false);
+      expect(await a.checkpoints.exists(key())).toBe(false);
+    },
+  },
+  {
     id: 'general/transaction/ended-by-callback-refused',
     spec: "§0 transaction: a callback that ends the adapter's transaction itself (COMMIT on tx) is refused with BackendError, never reported committed, and nothing of ours is written after it",
     requires: 'endTransaction',

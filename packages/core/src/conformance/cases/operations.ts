@@ -312,6 +312,26 @@ export const operationCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'operations/list/names-byte-order',
+    spec: '§2 OperationStore.list() returns the operations with at least one checkpoint, in byte-wise (UTF-8) order',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      // UTF-16 code units put U+1F600 before U+FF5E; UTF-8 bytes put it after. 'B' < 'a' < 'é'.
+      const byteOrder = ['B', 'a', 'b', 'é', '～', '😀'];
+      for (const name of [...byteOrder].reverse()) {
+        await a.operations.open(name).checkpoint('s', utf8(name));
+      }
+      a.operations.open('never-checkpointed');
+      const done = a.operations.open('completed');
+      await done.checkpoint('s', utf8('x'));
+      await done.complete();
+      expect(
+        await a.operations.list(),
+        'list() names the operations with checkpoints in byte-wise order',
+      ).toEqual(byteOrder);
+    },
+  },
+  {
     id: 'operations/validation/name',
     spec: '§0 Bad input gets a typed error that names the problem: operation names must be non-empty, well-formed and ≤ 512 bytes',
     async run(ctx) {
@@ -457,6 +477,11 @@ export const operationCases: ConformanceCase[] = cases([
       await expectError(old.checkpoint('s2', utf8('2')), LeaseLostError);
       await expectError(old.compact('c'), LeaseLostError);
       await expectError(oldLease.renew({ leaseMs: MINUTE_MS }), LeaseLostError);
+      await oldLease.release();
+      await expectError(
+        b.operations.open('import').checkpoint('s3', utf8('intruder')),
+        LeaseLostError,
+      ); // the old holder's release left the new lease in place
       await fresh.checkpoint('s2', utf8('new'));
       expect(text((await fresh.latest())?.data ?? null)).toBe('new');
     },
