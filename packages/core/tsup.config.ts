@@ -21,7 +21,12 @@ export default defineConfig([
   // "." and "./conformance").
   {
     ...shared,
-    entry: { index: 'src/index.ts', conformance: 'src/conformance/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      conformance: 'src/conformance/index.ts',
+      // The child side of the twin process protocol: no vitest, for a target's forked script.
+      'conformance/twin': 'src/conformance/twin.ts',
+    },
     format: ['esm'],
     splitting: true,
   },

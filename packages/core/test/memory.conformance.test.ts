@@ -12,6 +12,8 @@ runConformance<MemoryTx, MemoryAdapter>({
     writeInTx: (tx, key, value) => tx.set(key, value),
     read: (adapter, key) =>
       adapter.transaction(async (tx) => (tx.get(key) as string | undefined) ?? null),
+    // A careless callback committing the memory transaction's rows itself.
+    endTransaction: (tx) => tx.rows.apply(),
   },
 });
 

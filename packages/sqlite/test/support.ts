@@ -28,11 +28,19 @@ export const probe: ConformanceProbe<SqliteTx> = {
         | undefined;
       return row?.v ?? null;
     }),
+  // A careless callback committing the adapter's transaction on the connection itself.
+  endTransaction: (tx) => {
+    tx.exec('COMMIT');
+  },
 };
 
 /** An adapter on `path`, set up, with the probe table. */
-export async function openFile(path: string, clock?: Clock): Promise<SqliteAdapter> {
-  const adapter = createSqliteAdapter({ path, clock });
+export async function openFile(
+  path: string,
+  clock?: Clock,
+  options: { readonly busyTimeoutMs?: number } = {},
+): Promise<SqliteAdapter> {
+  const adapter = createSqliteAdapter({ path, clock, ...options });
   await adapter.setup();
   await adapter.transaction(async (tx) => {
     tx.exec(PROBE_DDL);

@@ -2,16 +2,24 @@
  * The conformance harness: what a target provides, what each case receives, and a runner that
  * works with or without vitest's describe/it (the suite's own mutation tests run cases directly).
  */
+import type { ChildProcess } from 'node:child_process';
 import type { Adapter } from '../adapter.js';
 import type { Clock } from '../clock.js';
 import { isPrimitive, PRIMITIVES, type Primitive } from '../primitives.js';
 import { ManualClock } from './manual-clock.js';
+import { connectTwin, type TwinProcess } from './twin-process.js';
 
 export interface ConformanceProbe<Tx> {
   /** Writes `value` under `key` in the user's own storage, inside the adapter transaction `tx`. */
   writeInTx(tx: Tx, key: string, value: string): void | Promise<void>;
   /** Reads what writeInTx committed, or null. */
   read(adapter: Adapter<Tx>, key: string): Promise<string | null>;
+  /**
+   * Optional: ends the adapter transaction `tx` from inside its callback, as a careless user
+   * would (SQL: `COMMIT` on the connection). For the cases that prove such a callback is refused
+   * (`requires: 'endTransaction'`); a target without it has them listed as not tested.
+   */
+  endTransaction?(tx: Tx): void | Promise<void>;
 }
 
 /** A lost reply that was armed: `fired()` says whether it happened. */
@@ -36,6 +44,20 @@ export interface FaultCapability<A> {
   loseNextReply(adapter: A, options?: { between?: () => Promise<void> }): Promise<ArmedFault>;
 }
 
+/**
+ * Optional: a twin adapter in another OS process, for the `general/processes/…` cases. `reopen`
+ * may stay in one process, where an in-process queue hides a store that does not lock; the twin
+ * meets the parent only in the store's own locking, busy errors and retries.
+ */
+export interface TwinProcessCapability<A> {
+  /**
+   * Forks a child process (with an IPC channel) that opens an adapter on `adapter`'s store, its
+   * clock fixed at `nowMs`, and calls `serveTwinProcess(adapter)` from
+   * `@checkpointkit/core/conformance/twin`. The suite kills it after the case.
+   */
+  start(adapter: A, options: { readonly nowMs: number }): Promise<ChildProcess>;
+}
+
 export interface ConformanceTarget<Tx, A extends Adapter<Tx> = Adapter<Tx>> {
   readonly name: string;
   /** A fresh adapter on its own, isolated store (own file, database, namespace or key prefix), set up. */
@@ -58,6 +80,9 @@ export interface ConformanceTarget<Tx, A extends Adapter<Tx> = Adapter<Tx>> {
    * by this adapter"). Every adapter create() and reopen() return must list exactly these.
    */
   readonly primitives?: readonly Primitive[];
+  /** A twin adapter in another OS process for the `general/processes/…` cases; without it they are not tested. */
+  // biome-ignore lint/suspicious/noExplicitAny: the harness never looks inside a target's adapter type
+  readonly twinProcess?: TwinProcessCapability<any>;
 }
 
 export interface CaseContext<Tx> {
@@ -74,6 +99,8 @@ export interface CaseContext<Tx> {
   readonly faults: FaultCapability<Adapter<Tx>> | null;
   /** The primitives the target implements: a case that works with any of them picks from these. */
   readonly primitives: readonly Primitive[];
+  /** The twin of `adapter` in another OS process (killed after the case); cases that need it declare `requires: 'twinProcess'`. */
+  twin(adapter: Adapter<Tx>): Promise<TwinProcess>;
 }
 
 export interface ConformanceCase {
@@ -86,7 +113,7 @@ export interface ConformanceCase {
   readonly spec: string;
   readonly timeoutMs?: number;
   /** A capability the target must declare for the case to run (else: listed as not tested). */
-  readonly requires?: 'faults';
+  readonly requires?: 'faults' | 'twinProcess' | 'endTransaction';
   /**
    * The primitives the case uses; the target must implement all of them for the case to run
    * (else: listed as not tested). Default: the primitive the id names (`checkpoints/…`,
@@ -128,6 +155,11 @@ export function untestedPrimitives(target: AnyTarget): Primitive[] {
   const implemented = targetPrimitives(target);
   return PRIMITIVES.filter((p) => !implemented.includes(p));
 }
+export const NO_TWIN_PROCESS_REASON =
+  'not tested: the target declares no twin process capability (twinProcess.start)';
+
+export const NO_END_TRANSACTION_REASON =
+  "not tested: the target's probe cannot end a transaction (probe.endTransaction)";
 
 export function skipReason(
   target: AnyTarget,
@@ -142,6 +174,9 @@ export function skipReason(
   const missing = primitives.find((p) => !implemented.includes(p));
   if (missing) return notImplementedReason(missing);
   if (requires === 'faults' && !target.faults) return NO_FAULTS_REASON;
+  if (requires === 'twinProcess' && !target.twinProcess) return NO_TWIN_PROCESS_REASON;
+  if (requires === 'endTransaction' && !target.probe.endTransaction)
+    return NO_END_TRANSACTION_REASON;
   return null;
 }
 
@@ -191,6 +226,14 @@ export async function runCase<Tx, A extends Adapter<Tx>>(
     },
     faults: target.faults ?? null,
     primitives: targetPrimitives(target),
+    async twin(adapter) {
+      if (!target.twinProcess) throw new Error(NO_TWIN_PROCESS_REASON);
+      const child = await target.twinProcess.start(adapter, { nowMs: clock.now() });
+      deferred.push(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+      });
+      return connectTwin(child);
+    },
   };
   try {
     await testCase.run(ctx as CaseContext<unknown>);

@@ -35,11 +35,14 @@ export type {
   ConformanceProbe,
   ConformanceTarget,
   FaultCapability,
+  TwinProcessCapability,
 } from './harness.js';
 export {
   casePrimitives,
   caseSkipReason,
+  NO_END_TRANSACTION_REASON,
   NO_FAULTS_REASON,
+  NO_TWIN_PROCESS_REASON,
   notImplementedReason,
   runCase,
   runCases,
@@ -48,6 +51,7 @@ export {
 } from './harness.js';
 export { ManualClock } from './manual-clock.js';
 export { type SkippedCase, skippedCases, skipSummary } from './report.js';
+export type { TwinHoldRequest, TwinOutcome, TwinProcess } from './twin-process.js';
 export { type Ts, tableEntries, toHlc, type WindowTableCase, windowTable } from './window-table.js';
 
 /** Every case, grouped by the section of the contract (docs/contract.md) it proves. */

@@ -212,6 +212,33 @@ export const checkpointCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'checkpoints/insert/concurrent-one-winner',
+    spec: '§1 insert and tryInsert racing on one key from several processes: exactly one succeeds; the others get AlreadyExistsError or false',
+    timeoutMs: 120_000,
+    async run(ctx) {
+      const adapters = await processes(ctx, ctx.concurrency);
+      for (let round = 0; round < 8; round++) {
+        const contended = key({ uniquifier: `race-${round}` });
+        const outcomes = await parallel(adapters.length * 2, async (i) => {
+          const a = adapters[i % adapters.length] as AnyAdapter;
+          // Each process races with both methods, the two kinds interleaved.
+          if ((i + round) % 2 === 0) return a.checkpoints.tryInsert(contended, TTL);
+          try {
+            await a.checkpoints.insert(contended, TTL);
+            return true;
+          } catch (error) {
+            if (error instanceof AlreadyExistsError) return false;
+            throw error;
+          }
+        });
+        expect(
+          outcomes.filter(Boolean),
+          `of insert and tryInsert racing on one key (round ${round}) exactly one succeeds`,
+        ).toHaveLength(1);
+      }
+    },
+  },
+  {
     id: 'checkpoints/expiry/exists-false-after-expiry',
     spec: '§1 exists is false for absent and for expired keys (expiry checked on read against the clock)',
     async run(ctx) {
@@ -359,6 +386,66 @@ export const checkpointCases: ConformanceCase[] = cases([
         'a/z/ingest/results',
         'b/inv-1/ingest/results',
       ]);
+    },
+  },
+  {
+    id: 'checkpoints/uniquifiers/later-pages-skip-expired',
+    spec: '§1 listUniquifiers pages through large sets: expired records and claims are left out of every page, the later ones too',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const live: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const u = `u${String(i).padStart(2, '0')}`;
+        // Scattered, a run longer than a page in the middle, and the whole tail.
+        const expires = i % 3 === 1 || (i >= 10 && i < 18) || i >= 27;
+        if (u === 'u24') {
+          await a.checkpoints.claim(key({ uniquifier: u }), { leaseMs: HOUR_MS, owner: 'w' });
+          continue;
+        }
+        await a.checkpoints.insert(key({ uniquifier: u }), expires ? { ttlMs: 1000 } : TTL);
+        if (!expires) live.push(u);
+      }
+      ctx.clock.advance(1000);
+      for (const pageSize of [1, 4, 7, 100]) {
+        const seen: string[] = [];
+        for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
+          pageSize,
+        }))
+          seen.push(u);
+        expect(
+          seen,
+          `listUniquifiers in pages of ${pageSize} leaves expired records and claims out of every page`,
+        ).toEqual(live);
+      }
+    },
+  },
+  {
+    id: 'checkpoints/uniquifiers/order-by-key-not-time',
+    spec: '§1 listUniquifiers orders byte-wise by key, never by time: records written at different instants, and several sharing one',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      // Written largest key first, in three instants: by time (or by expiry) the order differs.
+      const instants = [
+        ['😀', 'é', 'z'],
+        ['y', 'm', 'B'], // 'B' < 'a' byte-wise, though not case-insensitively
+        ['b', 'a', 'A'],
+      ];
+      for (const written of instants) {
+        for (const u of written) await a.checkpoints.insert(key({ uniquifier: u }), TTL);
+        ctx.clock.advance(10);
+      }
+      const byteOrder = ['A', 'B', 'a', 'b', 'm', 'y', 'z', 'é', '😀'];
+      for (const pageSize of [3, 100]) {
+        const seen: string[] = [];
+        for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
+          pageSize,
+        }))
+          seen.push(u);
+        expect(
+          seen,
+          `listUniquifiers (pages of ${pageSize}) orders byte-wise by key, never by creation time`,
+        ).toEqual(byteOrder);
+      }
     },
   },
   {

@@ -10,6 +10,12 @@ import { cases, expectError, HOUR_MS, key, utf8 } from './support.js';
 
 const TTL = { ttlMs: HOUR_MS };
 
+/**
+ * Longer than the whole backoff of the default retry policy (at most 2.1 s over 12 attempts):
+ * a write that only retries, without waiting for the other process's lock, gives up before it.
+ */
+const LOCK_HELD_MS = 3000;
+
 export const generalCases: ConformanceCase[] = cases([
   {
     id: 'general/errors/typed',
@@ -85,6 +91,134 @@ export const generalCases: ConformanceCase[] = cases([
       ).rejects.toBe(boom);
       expect(await ctx.probe.read(a, 'one')).toBeNull();
       if (checkpoints) expect(await a.checkpoints.exists(key())).toBe(false);
+    },
+  },
+  {
+    id: 'general/transaction/uncommitted-invisible',
+    primitives: ['checkpoints'],
+    spec: '§0 transaction: writes of an open transaction are invisible to reads of any other adapter while it is open, and never seen if it rolls back',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const b = await ctx.reopen(a);
+      let inside: () => void = () => {};
+      let release: () => void = () => {};
+      const opened = new Promise<void>((resolve) => {
+        inside = resolve;
+      });
+      const finish = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const open = a.transaction(async (tx) => {
+        await a.checkpoints.insertIn(tx, key(), TTL);
+        inside();
+        await finish;
+        throw new Error('rolled back');
+      });
+      await opened;
+      // A backend may make the read wait for the transaction (one shared connection): never
+      // await it before the transaction ends, only give it time to run.
+      const seen = b.checkpoints.exists(key());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      release();
+      await expect(open).rejects.toThrow('rolled back');
+      expect(await seen, "another adapter's read does not see an open transaction's insert").toBe(
+        false,
+      );
+      expect(await b.checkpoints.exists(key())).toBe(false);
+      expect(await a.checkpoints.exists(key())).toBe(false);
+    },
+  },
+  {
+    id: 'general/transaction/ended-by-callback-refused',
+    primitives: ['checkpoints'],
+    spec: "§0 transaction: a callback that ends the adapter's transaction itself (COMMIT on tx) is refused with BackendError, never reported committed, and nothing of ours is written after it",
+    requires: 'endTransaction',
+    async run(ctx) {
+      const end = async (tx: unknown): Promise<void> => {
+        await ctx.probe.endTransaction?.(tx);
+      };
+      const a = await ctx.adapter();
+      await expectError(
+        a.transaction(async (tx) => {
+          await ctx.probe.writeInTx(tx, 'effect', 'committed by the callback');
+          await end(tx);
+          return 'reported';
+        }),
+        BackendError,
+      );
+      await expectError(
+        a.checkpoints.runOnce(key(), TTL, async (tx) => {
+          await end(tx);
+          return 'reported';
+        }),
+        BackendError,
+      );
+      expect(
+        await a.checkpoints.exists(key()),
+        'runOnce writes no checkpoint after its work ended the transaction',
+      ).toBe(false);
+      const dataset = a.sessions.committable('orders', { onCommit: (tx) => end(tx) });
+      await dataset.begin(utf8('session-1'));
+      dataset.set('a', utf8('1'));
+      await expectError(dataset.commit(utf8('session-1')), BackendError);
+      const node = a.nodes<{ count: number }>().new('pool-1');
+      await node.create({ count: 0 });
+      await expectError(
+        node.run({
+          modify(state) {
+            state.count = 1;
+          },
+          commit: (tx) => end(tx),
+        }),
+        BackendError,
+      );
+    },
+  },
+  {
+    id: 'general/processes/transactions-exclude',
+    primitives: ['checkpoints'],
+    spec: "§0 Transactions: write transactions of separate OS processes exclude each other: of one process's transaction inserting a key and another's tryInsert of it, exactly one wins",
+    requires: 'twinProcess',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const twin = await ctx.twin(a);
+      const contended = key({ uniquifier: 'contended' });
+      const held = twin.holdTransaction({ key: contended, ttlMs: HOUR_MS, holdMs: 500 });
+      await held.holding;
+      const inserted = await a.checkpoints.tryInsert(contended, TTL);
+      const outcome = await held.done;
+      expect(
+        [inserted, outcome.committed].filter(Boolean),
+        'of two processes inserting one key in overlapping transactions exactly one wins',
+      ).toHaveLength(1);
+      if (!outcome.committed) expect(outcome.error.name).toBe('AlreadyExistsError');
+      expect(await a.checkpoints.exists(contended)).toBe(true);
+    },
+  },
+  {
+    id: 'general/processes/write-waits-for-lock',
+    primitives: ['checkpoints'],
+    spec: `§0 Retries: a write held up by another OS process's open write transaction waits for its lock or retries, and succeeds once it commits — here after ${LOCK_HELD_MS} ms, longer than the retry backoff alone`,
+    requires: 'twinProcess',
+    timeoutMs: 60_000,
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const twin = await ctx.twin(a);
+      const held = twin.holdTransaction({
+        key: key({ uniquifier: 'other-process' }),
+        ttlMs: HOUR_MS,
+        holdMs: LOCK_HELD_MS,
+      });
+      await held.holding;
+      await expect(
+        a.checkpoints.insert(key({ uniquifier: 'this-process' }), TTL),
+        "a write that meets another process's open transaction succeeds once it commits",
+      ).resolves.toBeDefined();
+      expect(await held.done, "the other process's transaction commits").toEqual({
+        committed: true,
+      });
+      expect(await a.checkpoints.exists(key({ uniquifier: 'other-process' }))).toBe(true);
+      expect(await a.checkpoints.exists(key({ uniquifier: 'this-process' }))).toBe(true);
     },
   },
   {

@@ -316,6 +316,43 @@ export const nodeCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'nodes/cache/head-of-requested-id',
+    spec: "§5 get on a cache hit reads the root head of its own id among many nodes: the node's new generation is seen, another node's is no miss",
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const nodes = a.nodes<Counter>();
+      // Neighbours created before and after it, with the same state and generation as the
+      // reader's cache: a head read of any other id would look like a hit.
+      for (const id of ['pool', 'pool-10', 'pool-1', 'pool-2']) {
+        const store = nodes.new(id);
+        await store.create({ count: 0, log: [] });
+        await store.run((s) => {
+          s.count = 1;
+        });
+      }
+      const reader = nodes.new('pool-1');
+      expect((await reader.get()).count).toBe(1);
+      await nodes.new('pool-1').run((s) => {
+        s.count = 2;
+      });
+      expect(
+        (await reader.get()).count,
+        "a cache hit reads the head of the requested id, not another node's",
+      ).toBe(2);
+      const before = reader.stats;
+      for (const id of ['pool', 'pool-10', 'pool-2']) {
+        await nodes.new(id).run((s) => {
+          s.count = 3;
+        });
+      }
+      expect((await reader.get()).count).toBe(2);
+      expect(
+        [reader.stats.rootReads, reader.stats.shardReads],
+        "another node's new generation is no cache miss for this one: one root read, no shard",
+      ).toEqual([before.rootReads + 1, before.shardReads]);
+    },
+  },
+  {
     id: 'nodes/state/large-payload',
     spec: '§0 Sizes: node state may be at least 16 MiB on every backend, sharded where the backend needs it',
     timeoutMs: 240_000,

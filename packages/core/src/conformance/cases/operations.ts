@@ -45,6 +45,33 @@ export const operationCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'operations/latest/same-millisecond',
+    spec: '§2 latest() returns the newest checkpoint by id, not by time: the last of several written in one millisecond',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const op = a.operations.open('import');
+      await op.checkpoint('earlier', utf8('0'));
+      ctx.clock.advance(5);
+      const ids: string[] = [];
+      for (const label of ['one', 'two', 'three'])
+        ids.push(await op.checkpoint(label, utf8(label)));
+      const latest = await op.latest();
+      expect(
+        latest?.label,
+        'latest returns the last of checkpoints written in one millisecond',
+      ).toBe('three');
+      expect(latest?.id).toBe(ids[2]);
+      expect(text(latest?.data ?? null)).toBe('three');
+      const compacted = await op.compact('compacted');
+      const after = await op.checkpoint('after-compact', utf8('four'));
+      expect(
+        (await op.latest())?.id,
+        'latest returns the last of checkpoints written in one millisecond, after a compact too',
+      ).toBe(after);
+      expect(after > (compacted ?? '')).toBe(true);
+    },
+  },
+  {
     id: 'operations/checkpoint/latest-returns-newest',
     spec: '§2 Record the successful completion of each step, so that it resumes from the latest step: latest returns the newest (id, label, data, createdAt from the clock)',
     async run(ctx) {
@@ -285,6 +312,26 @@ export const operationCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'operations/list/names-byte-order',
+    spec: '§2 OperationStore.list() returns the operations with at least one checkpoint, in byte-wise (UTF-8) order',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      // UTF-16 code units put U+1F600 before U+FF5E; UTF-8 bytes put it after. 'B' < 'a' < 'é'.
+      const byteOrder = ['B', 'a', 'b', 'é', '～', '😀'];
+      for (const name of [...byteOrder].reverse()) {
+        await a.operations.open(name).checkpoint('s', utf8(name));
+      }
+      a.operations.open('never-checkpointed');
+      const done = a.operations.open('completed');
+      await done.checkpoint('s', utf8('x'));
+      await done.complete();
+      expect(
+        await a.operations.list(),
+        'list() names the operations with checkpoints in byte-wise order',
+      ).toEqual(byteOrder);
+    },
+  },
+  {
     id: 'operations/validation/name',
     spec: '§0 Bad input gets a typed error that names the problem: operation names must be non-empty, well-formed and ≤ 512 bytes',
     async run(ctx) {
@@ -430,8 +477,37 @@ export const operationCases: ConformanceCase[] = cases([
       await expectError(old.checkpoint('s2', utf8('2')), LeaseLostError);
       await expectError(old.compact('c'), LeaseLostError);
       await expectError(oldLease.renew({ leaseMs: MINUTE_MS }), LeaseLostError);
+      await oldLease.release();
+      await expectError(
+        b.operations.open('import').checkpoint('s3', utf8('intruder')),
+        LeaseLostError,
+      ); // the old holder's release left the new lease in place
       await fresh.checkpoint('s2', utf8('new'));
       expect(text((await fresh.latest())?.data ?? null)).toBe('new');
+    },
+  },
+  {
+    id: 'operations/lease/token-not-reused-after-release',
+    spec: '§2 acquire: the fencing token grows with every acquire, after a release too: a token a stale holder may still carry is never issued again',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const b = await ctx.reopen(a);
+      const stale = a.operations.open('import');
+      const staleLease = await stale.acquire({ owner: 'stale', leaseMs: 1000 });
+      ctx.clock.advance(1000);
+      const second = b.operations.open('import');
+      const secondLease = await second.acquire({ owner: 'second', leaseMs: MINUTE_MS });
+      await secondLease.release();
+      const third = b.operations.open('import');
+      const thirdLease = await third.acquire({ owner: 'third', leaseMs: MINUTE_MS });
+      expect(
+        thirdLease.token,
+        'a token issued after a release is greater than every token issued before',
+      ).toBeGreaterThan(secondLease.token);
+      expect(secondLease.token).toBeGreaterThan(staleLease.token);
+      await expectError(stale.checkpoint('late', utf8('stale')), LeaseLostError);
+      await third.checkpoint('current', utf8('third'));
+      expect(text((await third.latest())?.data ?? null)).toBe('third');
     },
   },
   {

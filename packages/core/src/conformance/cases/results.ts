@@ -210,6 +210,30 @@ export const resultCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'checkpoints/results/released-claim-leaves-nothing',
+    spec: `${RULE}: a released claim leaves nothing behind: the key inserted again carries no fingerprint of the claim`,
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const k = key({ uniquifier: 'released' });
+      const claim = await a.checkpoints.claim(k, {
+        leaseMs: MINUTE_MS,
+        owner: 'worker-1',
+        fingerprint: 'export #1',
+      });
+      await claim.release();
+      await a.checkpoints.insert(k, { ttlMs: TTL });
+      const replay = await a.checkpoints.runOnce(
+        k,
+        { ttlMs: TTL, result: 'json', fingerprint: 'export #2' },
+        async () => 'new',
+      );
+      expect(
+        replay,
+        `${RULE}: the released claim's fingerprint is gone with it: a plain replay`,
+      ).toMatchObject({ ran: false, value: undefined });
+    },
+  },
+  {
     id: 'checkpoints/results/expired-key-runs-again',
     spec: `${RULE}: an expired checkpoint is absent: another fingerprint runs, and stores its own result`,
     async run(ctx) {

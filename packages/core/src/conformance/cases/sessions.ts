@@ -364,6 +364,51 @@ export const sessionCases: ConformanceCase[] = cases([
     },
   },
   {
+    id: 'sessions/dataset/marker-follows-latest-commit',
+    spec: '§4 CommittableDataset: every commit moves the marker to its own key, so the recovery of the latest session — not only of the first — is skipped',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const d = a.sessions.committable('orders');
+      await d.begin(K1);
+      d.set('a', utf8('first'));
+      await d.commit(K1);
+      await d.begin(K2);
+      d.set('a', utf8('second'));
+      const id = await d.commit(K2);
+      const marker = await d.marker();
+      expect(toHex(marker?.key ?? new Uint8Array()), 'the marker holds the latest commit').toBe(
+        toHex(K2),
+      );
+      expect(toHex(marker?.id ?? new Uint8Array())).toBe(toHex(id));
+      const b = await ctx.reopen(a);
+      const again = b.sessions.committable('orders');
+      await again.beginRecovery(K2);
+      again.set('a', utf8('replayed'));
+      again.set('extra', utf8('x'));
+      expect(
+        toHex(await again.commit(K2)),
+        'recovery of the second session returns its stored id',
+      ).toBe(toHex(id));
+      expect(await contents(again), 'recovery of the second session applies nothing').toEqual({
+        a: 'second',
+      });
+    },
+  },
+  {
+    id: 'sessions/dataset/keys-byte-order',
+    spec: '§4 CommittableDataset: keys() lists the keys in byte-wise (UTF-8) order',
+    async run(ctx) {
+      const a = await ctx.adapter();
+      const d = a.sessions.committable('orders');
+      // UTF-16 code units put U+1F600 before U+FF5E; UTF-8 bytes put it after. 'Z' < 'a' < 'é'.
+      const byteOrder = ['A', 'Z', 'a', 'z', 'é', '～', '😀'];
+      await d.begin(K1);
+      for (const k of [...byteOrder].reverse()) d.set(k, utf8(k));
+      await d.commit(K1);
+      expect(await d.keys(), 'dataset keys() are in byte-wise order').toEqual(byteOrder);
+    },
+  },
+  {
     id: 'sessions/dataset/monotonic-keys',
     spec: '§4 CommittableDataset: optional monotonicKeys rejects a key not greater than the last one',
     async run(ctx) {
