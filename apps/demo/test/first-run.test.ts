@@ -80,8 +80,8 @@ describe('--backend redis', () => {
  */
 const SERVICES = [
   { backend: 'redis', title: 'a redis-server', events: 300 },
-  { backend: 'spanner', title: 'a Spanner emulator', events: 120 },
-  { backend: 'datastore', title: 'a Datastore emulator', events: 120 },
+  { backend: 'spanner', title: 'a Spanner emulator', events: 80 },
+  { backend: 'datastore', title: 'a Datastore emulator', events: 80 },
 ] as const;
 
 describe.each(SERVICES)(

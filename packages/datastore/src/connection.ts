@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  BackendError,
   OutcomeUnknownError,
   PayloadTooLargeError,
   type RetryPolicy,
@@ -72,6 +73,15 @@ export function keyOf(entity: StoredEntity, datastore: Datastore): Key {
   return (entity as Record<symbol, Key>)[datastore.KEY] as Key;
 }
 
+/**
+ * Whether a callback committed or rolled back the transaction it was handed. The client marks an
+ * ended transaction EXPIRED (its TransactionState 3) and would answer our commit with a plain
+ * "This transaction has already expired." — whether the callback's commit went through or not.
+ */
+function endedInside(tx: DatastoreTx): boolean {
+  return (tx as unknown as { state?: number }).state === 3;
+}
+
 const sizeOfWrite = (write: EntityWrite): number => entityBytes(write.key, write.data);
 
 export class DatastoreConnection {
@@ -114,6 +124,11 @@ export class DatastoreConnection {
       try {
         await tx.run();
         const value = await body(tx);
+        if (endedInside(tx)) {
+          throw new BackendError(
+            `${operation}: the transaction was ended inside its callback (commit or rollback on the tx); write through it, do not end it`,
+          );
+        }
         requireCommitFits(tx);
         sent = { value };
         await tx.commit();

@@ -6,6 +6,7 @@
  */
 import {
   alreadyExists,
+  BackendError,
   type CheckpointBackend,
   type CheckpointRecord,
   encodeKey,
@@ -212,9 +213,9 @@ export function spannerCheckpoints(
           readIn,
           (inTx, r) => {
             if (inTx.ended) {
-              throw new ValidationError(
-                'work',
-                'ended the transaction (commit or rollback on the tx); runOnce commits it',
+              // As every write through spanner.write reports it (./transactions.ts).
+              throw new BackendError(
+                'checkpoints.runOnce: the transaction was ended inside its callback (commit or rollback on the tx); write through it, do not end it',
               );
             }
             writeIn(inTx, tally, r);

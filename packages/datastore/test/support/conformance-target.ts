@@ -5,6 +5,8 @@
  * through the adapter's Transaction, in the client's namespace (which is the adapter's). Lost
  * replies are injected on the client's commit RPC (./lost-replies.ts).
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { ConformanceTarget } from '@checkpointkit/core/conformance';
 import type { Datastore } from '@google-cloud/datastore';
 import {
@@ -12,8 +14,15 @@ import {
   type DatastoreAdapter,
   type DatastoreTx,
 } from '../../src/index.js';
-import { deleteNamespace, newClient, uniqueNamespace } from './clients.js';
+import {
+  deleteNamespace,
+  emulatorHost,
+  newClient,
+  PROJECT_ID,
+  uniqueNamespace,
+} from './clients.js';
 import { loseNextCommitReply } from './lost-replies.js';
+import { requireFreshBuild } from './processes.js';
 
 const PROBE_KIND = 'Probe';
 /**
@@ -55,6 +64,32 @@ export function conformanceTarget(): ConformanceTarget<DatastoreTx, DatastoreAda
         const { datastore, namespace } = adapter as DatastoreAdapter;
         const [entity] = await datastore.get(datastore.key({ namespace, path: [PROBE_KIND, key] }));
         return entity ? (entity.value as string) : null;
+      },
+      // A careless callback committing the adapter's transaction itself.
+      endTransaction: async (tx) => {
+        await tx.commit();
+      },
+    },
+    // The twin runs the built package in a child process, on the case's namespace.
+    twinProcess: {
+      async start(adapter, { nowMs }) {
+        requireFreshBuild();
+        return fork(
+          fileURLToPath(new URL('../workers/twin.mjs', import.meta.url)),
+          [
+            JSON.stringify({
+              host: emulatorHost(),
+              projectId: PROJECT_ID,
+              namespace: adapter.namespace,
+              nowMs,
+              retry: EMULATOR_RETRY,
+            }),
+          ],
+          {
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+            env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
+          },
+        );
       },
     },
     faults: {

@@ -13,6 +13,7 @@ import { inject } from 'vitest';
 import { createRedisAdapter, type RedisAdapter, type RedisTx } from '../../src/index.js';
 import { allScripts } from '../../src/lua/index.js';
 import { connectionOf, deletePrefix, readProbe, type Topology, uniquePrefix } from './clients.js';
+import { twinProcess } from './conformance-target.js';
 
 export type ClientMode = 'resend' | 'reject';
 
@@ -128,6 +129,8 @@ export function lossyTarget(
       writeInTx: (tx, key, value) => tx.set(tx.key('probe', key), value),
       read: (adapter, key) => readProbe(adapter as RedisAdapter, key),
     },
+    // Another process: straight to the server, as reopen.
+    twinProcess: twinProcess(topology),
     faults: {
       async loseNextReply(adapter: RedisAdapter, options = {}) {
         const lossy = connections.get(adapter);

@@ -6,11 +6,14 @@
  * sessions and connection, as another process would), so that a lost reply injected on one
  * adapter's connection (./lost-replies.ts) touches no other.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { ConformanceProbe, ConformanceTarget } from '@checkpointkit/core/conformance';
 import { type Database, Spanner } from '@google-cloud/spanner';
 import { inject } from 'vitest';
 import { createSpannerAdapter, type SpannerAdapter, type SpannerTx } from '../../src/index.js';
 import { query } from '../../src/transactions.js';
+import { requireBuild } from '../processes.js';
 import {
   createTestDatabase,
   databaseId,
@@ -42,6 +45,10 @@ export const probe: ConformanceProbe<SpannerTx> = {
       params: { key },
     });
     return (rows[0]?.V as string | undefined) ?? null;
+  },
+  // A careless callback committing the adapter's transaction itself.
+  endTransaction: async (tx) => {
+    await tx.commit();
   },
 };
 
@@ -85,6 +92,17 @@ export function conformanceTarget(
       await dropTestDatabase(hostPort, admin);
     },
     probe,
+    // The twin runs the built package in a child process, on the case's database.
+    twinProcess: {
+      start: async (adapter, { nowMs }) => {
+        requireBuild();
+        return fork(
+          fileURLToPath(new URL('../workers/twin.mjs', import.meta.url)),
+          [hostPort, databaseId(adapter.database), JSON.stringify({ nowMs })],
+          { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+        );
+      },
+    },
     faults: {
       async loseNextReply(adapter: SpannerAdapter, options = {}) {
         const spanner = clientOf.get(adapter);
