@@ -20,7 +20,7 @@ import type { OperationBackend } from './operations/backend.js';
 import { createOperationStore } from './operations/store.js';
 import type { OperationStore } from './operations/types.js';
 import { PRIMITIVES, type Primitive } from './primitives.js';
-import { type RetryPolicy, retryAborted, retryPolicy } from './retry.js';
+import { afterAbortedAttempt, type RetryPolicy, retryAborted, retryPolicy } from './retry.js';
 import type { SessionBackend } from './sessions/backend.js';
 import { createSessionStore } from './sessions/store.js';
 import type { SessionStore } from './sessions/types.js';
@@ -179,6 +179,10 @@ function closedError(name: string): BackendError {
   return new BackendError(`the ${name} adapter is closed`);
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
 /** Backend methods that run inside the caller's transaction: its retry covers them. */
 const IN_CALLERS_TRANSACTION: ReadonlySet<PropertyKey> = new Set(['insertIn']);
 
@@ -202,12 +206,26 @@ function guardBackend<B extends object>(
         if (adapter.closed()) return Promise.reject(closedError(adapter.name));
         return value.apply(target, args);
       };
+      const label = `${adapter.name} ${String(property)}`;
+      // The first attempt is a plain call (this sits on every hot path): only an abort brings in
+      // the retry loop, for the policy's remaining attempts.
+      const retried = async (args: unknown[], error: unknown): Promise<unknown> => {
+        await afterAbortedAttempt(label, adapter.retry, 1, error);
+        return retryAborted(label, adapter.retry, async () => call(args), 2);
+      };
       const guard = IN_CALLERS_TRANSACTION.has(property)
         ? (...args: unknown[]) => call(args)
-        : (...args: unknown[]) =>
-            retryAborted(`${adapter.name} ${String(property)}`, adapter.retry, async () =>
-              call(args),
-            );
+        : (...args: unknown[]) => {
+            let result: unknown;
+            try {
+              result = call(args);
+            } catch (error) {
+              return retried(args, error);
+            }
+            return isPromiseLike(result)
+              ? result.then(undefined, (error: unknown) => retried(args, error))
+              : result;
+          };
       guarded.set(property, { method: value, guard });
       return guard;
     },

@@ -44,20 +44,35 @@ export async function retryAborted<T>(
   what: string,
   policy: RetryPolicy,
   attempt: (n: number) => Promise<T>,
+  /** The number of the first attempt made here (2 when the caller made the first itself). */
+  from = 1,
 ): Promise<T> {
-  for (let n = 1; ; n++) {
+  for (let n = from; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
-      if (!(error instanceof TransactionAbortedError)) throw error;
-      if (n >= policy.maxAttempts) {
-        throw new ConflictError(
-          `${what}: gave up after ${n} aborted attempts`,
-          { attempts: n },
-          { cause: error },
-        );
-      }
-      await sleep(backoffDelayMs(n, policy));
+      await afterAbortedAttempt(what, policy, n, error);
     }
   }
+}
+
+/**
+ * After attempt `n` failed with `error`: rethrows anything but TransactionAbortedError, gives up
+ * with ConflictError once the policy's attempts are spent, else waits the backoff before the next.
+ */
+export async function afterAbortedAttempt(
+  what: string,
+  policy: RetryPolicy,
+  n: number,
+  error: unknown,
+): Promise<void> {
+  if (!(error instanceof TransactionAbortedError)) throw error;
+  if (n >= policy.maxAttempts) {
+    throw new ConflictError(
+      `${what}: gave up after ${n} aborted attempts`,
+      { attempts: n },
+      { cause: error },
+    );
+  }
+  await sleep(backoffDelayMs(n, policy));
 }
