@@ -22,6 +22,6 @@ describe('the demo survives SIGKILL anywhere and resumes', () => {
     // Every order is a transaction on the emulator: a smaller stream.
     events: 600,
     // About 17 runs of the demo: minutes on a busy 2-core machine.
-    timeoutMs: 600_000,
+    timeoutMs: 900_000,
   });
 });

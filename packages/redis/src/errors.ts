@@ -31,6 +31,9 @@ const CONNECTION_MESSAGES = [
   'Failed to refresh slots cache',
   'None of startup nodes is available',
   "Cluster isn't ready",
+  // ioredis Cluster resends a command whose connection closed (retryDelayOnFailover), also when
+  // the first copy reached Redis; after maxRedirections failed tries it gives up with this.
+  'Too many Cluster redirections',
 ];
 
 /** Over maxmemory under `noeviction`: as a command's reply, or inside a script's error. */

@@ -106,6 +106,8 @@ export interface RedisServerOptions {
   readonly aof?: boolean;
   /** cluster-enabled yes, with this cluster bus port. */
   readonly clusterBusPort?: number;
+  /** cluster-node-timeout (default 60 s). */
+  readonly clusterNodeTimeoutMs?: number;
 }
 
 export class RedisServer {
@@ -151,15 +153,18 @@ export class RedisServer {
             String(options.clusterBusPort),
             '--cluster-config-file',
             join(options.dir, 'nodes.conf'),
+            // Long by default: a short timeout lets a loaded machine (a node's reply on the
+            // cluster bus late by seconds) mark a node failed and take the Cluster down
+            // (CLUSTERDOWN) in the middle of tests that never meant to.
             '--cluster-node-timeout',
-            '5000',
+            String(options.clusterNodeTimeoutMs ?? 60_000),
           ]
         : []),
     ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     const server = new RedisServer(options, child);
     liveServers.add(server);
-    await waitFor(`redis-server on ${options.port}`, 10_000, async () =>
+    await waitFor(`redis-server on ${options.port}`, 30_000, async () =>
       (await rawCommand(options.port, 'PING')).startsWith('+PONG'),
     );
     return server;
@@ -209,7 +214,11 @@ export interface RedisCluster {
 }
 
 /** `masters` servers with cluster-enabled, joined by redis-cli --cluster create, cluster_state:ok. */
-export async function startCluster(dir: string, masters = 3): Promise<RedisCluster> {
+export async function startCluster(
+  dir: string,
+  masters = 3,
+  options: { readonly nodeTimeoutMs?: number } = {},
+): Promise<RedisCluster> {
   const servers: RedisServer[] = [];
   try {
     for (let i = 0; i < masters; i++) {
@@ -219,6 +228,9 @@ export async function startCluster(dir: string, masters = 3): Promise<RedisClust
           dir: nodeDir,
           port: await freePort(),
           clusterBusPort: await freePort(),
+          ...(options.nodeTimeoutMs === undefined
+            ? {}
+            : { clusterNodeTimeoutMs: options.nodeTimeoutMs }),
         }),
       );
     }
@@ -231,7 +243,7 @@ export async function startCluster(dir: string, masters = 3): Promise<RedisClust
       '--cluster-yes',
     ]);
     for (const server of servers) {
-      await waitFor(`cluster node ${server.port}`, 20_000, async () =>
+      await waitFor(`cluster node ${server.port}`, 60_000, async () =>
         (await rawCommand(server.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
       );
     }
