@@ -37,3 +37,10 @@ export {
   spannerEmulatorBinaries,
   spannerEmulatorEnv,
 } from './spanner.js';
+export {
+  forkWorker,
+  race,
+  requireBuilt,
+  type WorkerMessage,
+  type WorkerProcess,
+} from './worker-process.js';
