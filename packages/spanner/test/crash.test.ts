@@ -4,6 +4,7 @@
 // acknowledged (over IPC, after the call returned) is lost, that nothing was applied twice — and
 // the next round's worker continues the work from what survived.
 import { combinedSessionId, datasetChangesId, toHex, utf8Encode } from '@checkpointkit/core';
+import { killMidway } from '@checkpointkit/test-services';
 import type { Database } from '@google-cloud/spanner';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSpannerAdapter, type SpannerAdapter } from '../src/index.js';
@@ -18,8 +19,6 @@ const ROUNDS = 6;
 const MAX_KILL_DELAY_MS = 1000;
 
 beforeAll(requireBuild);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freshDatabase(
   extraStatements: string[],
@@ -55,32 +54,13 @@ async function crashRound(
   check: (adapter: SpannerAdapter, r: Round) => Promise<void>,
 ): Promise<Round> {
   const worker = startWorker(script, hostPort, databaseId(database), options);
-  await worker.message('ready');
-  worker.child.send({ type: 'go' });
-  // The last round kills only after two acknowledged writes, so that every test proves its rule
-  // on acknowledged work even when a loaded machine starts the workers slowly.
-  let exited = false;
-  void worker.exited.then(() => {
-    exited = true;
+  const killed = await killMidway(worker, `round ${round}: ${script}`, {
+    maxDelayMs: MAX_KILL_DELAY_MS,
+    // The last round kills only after two acknowledged writes, so that every test proves its
+    // rule on acknowledged work even when a loaded machine starts the workers slowly.
+    minAcks: round === ROUNDS ? 2 : 0,
   });
-  while (
-    round === ROUNDS &&
-    !exited &&
-    worker.messages.filter((m) => m.type === 'ack').length < 2
-  ) {
-    await sleep(10);
-  }
-  const delayMs = Math.floor(Math.random() * MAX_KILL_DELAY_MS);
-  await Promise.race([sleep(delayMs), worker.exited]);
-  worker.child.kill('SIGKILL');
-  const exit = await worker.exited;
-  const failure = worker.messages.find((m) => m.type === 'error');
-  if (failure || exit.signal !== 'SIGKILL') {
-    throw new Error(
-      `round ${round}: ${script} ended with ${exit.code ?? exit.signal} before the kill: ${String(failure?.message ?? worker.stderr())}`,
-    );
-  }
-  const r = { round, delayMs, acks: worker.messages.filter((m) => m.type === 'ack') };
+  const r = { round, ...killed };
   const adapter = createSpannerAdapter(database);
   try {
     await check(adapter, r);

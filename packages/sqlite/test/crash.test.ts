@@ -5,6 +5,7 @@
 // work from what survived.
 import { join } from 'node:path';
 import { combinedSessionId, datasetChangesId, toHex, utf8Encode } from '@checkpointkit/core';
+import { killMidway } from '@checkpointkit/test-services';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteAdapter, type SqliteAdapter } from '../src/index.js';
 import { requireBuild, startWorker, type WorkerMessage } from './processes.js';
@@ -21,8 +22,6 @@ afterEach(() => {
   cleanup = [];
 });
 beforeAll(requireBuild);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freshFile(prepare: (adapter: SqliteAdapter) => Promise<void>): Promise<string> {
   const { dir, remove } = tempDir();
@@ -51,20 +50,13 @@ async function crashRound(
   round: number,
   check: (adapter: SqliteAdapter, r: Round) => Promise<void>,
 ): Promise<Round> {
-  const worker = startWorker(script, path, options);
-  await worker.message('ready');
-  worker.child.send({ type: 'go' });
-  const delayMs = Math.floor(Math.random() * MAX_KILL_DELAY_MS);
-  await Promise.race([sleep(delayMs), worker.exited]);
-  worker.child.kill('SIGKILL');
-  const exit = await worker.exited;
-  const failure = worker.messages.find((m) => m.type === 'error');
-  if (failure || exit.signal !== 'SIGKILL') {
-    throw new Error(
-      `round ${round}: ${script} ended with ${exit.code ?? exit.signal} before the kill: ${String(failure?.message ?? worker.stderr())}`,
-    );
-  }
-  const r = { round, delayMs, acks: worker.messages.filter((m) => m.type === 'ack') };
+  const killed = await killMidway(startWorker(script, path, options), `round ${round}: ${script}`, {
+    maxDelayMs: MAX_KILL_DELAY_MS,
+    // The last round kills only after two acknowledged writes, so that every test proves its
+    // rule on acknowledged work even when a loaded machine starts the workers slowly.
+    minAcks: round === ROUNDS ? 2 : 0,
+  });
+  const r = { round, ...killed };
   const adapter = createSqliteAdapter({ path });
   try {
     expect(adapter.database.pragma('integrity_check', { simple: true }), `round ${round}`).toBe(

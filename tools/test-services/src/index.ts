@@ -39,6 +39,8 @@ export {
 } from './spanner.js';
 export {
   forkWorker,
+  type KilledWorker,
+  killMidway,
   race,
   requireBuilt,
   type WorkerMessage,

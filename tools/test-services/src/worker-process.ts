@@ -94,3 +94,44 @@ export async function race(
   }
   return done;
 }
+
+export interface KilledWorker {
+  /** How long after `go` (and after the acknowledgements asked for) the kill came. */
+  readonly delayMs: number;
+  /** The worker's `ack` messages: what it acknowledged before it died. */
+  readonly acks: WorkerMessage[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One crash: lets a ready worker go, waits for `minAcks` acknowledgements if asked (a loaded
+ * machine may start a worker slowly, and a rule is only proved on acknowledged work), then kills
+ * it with SIGKILL after a random delay below `maxDelayMs`. Fails when the worker ended by itself
+ * or reported an error before the kill.
+ */
+export async function killMidway(
+  worker: WorkerProcess,
+  label: string,
+  options: { readonly maxDelayMs: number; readonly minAcks?: number },
+): Promise<KilledWorker> {
+  await worker.message('ready');
+  worker.child.send({ type: 'go' });
+  let exited = false;
+  void worker.exited.then(() => {
+    exited = true;
+  });
+  const acks = (): WorkerMessage[] => worker.messages.filter((m) => m.type === 'ack');
+  while (!exited && acks().length < (options.minAcks ?? 0)) await sleep(10);
+  const delayMs = Math.floor(Math.random() * options.maxDelayMs);
+  await Promise.race([sleep(delayMs), worker.exited]);
+  worker.child.kill('SIGKILL');
+  const exit = await worker.exited;
+  const failure = worker.messages.find((m) => m.type === 'error');
+  if (failure || exit.signal !== 'SIGKILL') {
+    throw new Error(
+      `${label} ended with ${exit.code ?? exit.signal} before the kill: ${String(failure?.message ?? worker.stderr())}`,
+    );
+  }
+  return { delayMs, acks: acks() };
+}
