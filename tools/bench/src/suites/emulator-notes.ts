@@ -2,6 +2,9 @@
  * What the Spanner and Datastore sections say about their emulators, once: the caveat every such
  * section carries, and the reason a missed target gives, built from what the row measured.
  */
+import type { Adapter } from '@checkpointkit/core';
+import type { RpcCounter } from '../counting/google-rpcs.js';
+import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { Contender } from '../measure/contender.js';
 import type { Pair } from '../measure/interleaved.js';
 import type { BenchProfile } from '../profile.js';
@@ -9,6 +12,7 @@ import { formatMs, formatPerOp } from '../report/format.js';
 import type { ComparisonRow } from '../report/results.js';
 import { minimumRatio } from '../report/targets.js';
 import { compareRow } from './comparison-row.js';
+import { oursOp } from './operations-sqlite.js';
 
 export const EMULATOR_CAVEAT =
   "Emulator timings are not production's: the emulator is a single local process with none of the service's replication, network or storage costs, and its latencies differ from the service's in both directions. Read the ratio (both sides on the same emulator, in alternating rounds), not the ops/s.";
@@ -58,5 +62,46 @@ export function emulatorRow(
     warmupOperations: profile.emulatorWarmupOperations,
     target: (ratio, pair) =>
       minimumRatio(0.8, 'raw', ratio, () => emulatorWhyMissed(pair, spec.oursAlsoDoes)),
+  });
+}
+
+/**
+ * The `checkpoint` 1 KiB + `latest` row of an emulator's operations section: ours on the
+ * adapter's operation `bench-op`, the raw side by the same name; each side's RPCs are counted on
+ * a twin (`bench-op-counted`), so that the timed operation starts where it is.
+ */
+export async function checkpointLatestRow(
+  profile: BenchProfile,
+  rpcs: RpcCounter,
+  spec: {
+    readonly adapter: Adapter<unknown>;
+    readonly payload: Uint8Array;
+    /** What the raw side does, as its contender label ("raw: …"). */
+    readonly rawLabel: string;
+    readonly rawOp: (name: string) => () => Promise<unknown>;
+    readonly oursAlsoDoes: string;
+  },
+): Promise<ComparisonRow> {
+  const { adapter, payload, rawOp } = spec;
+  const ours = await countedRpcContender(
+    'checkpointkit checkpoint + latest',
+    oursOp(adapter.operations.open('bench-op'), payload),
+    rpcs,
+    profile.countingOperations,
+    oursOp(adapter.operations.open('bench-op-counted'), payload),
+  );
+  const baseline = await countedRpcContender(
+    spec.rawLabel,
+    rawOp('bench-op'),
+    rpcs,
+    profile.countingOperations,
+    rawOp('bench-op-counted'),
+  );
+  return emulatorRow(profile, {
+    caseName: '`checkpoint` 1 KiB + `latest`',
+    concurrency: 1,
+    ours,
+    baseline,
+    oursAlsoDoes: spec.oursAlsoDoes,
   });
 }

@@ -6,14 +6,12 @@
  * a lookup of the operation and a lookup of its latest checkpoint. One operation, one caller.
  */
 import { randomBytes } from 'node:crypto';
-import type { Operation } from '@checkpointkit/core';
 import { createDatastoreAdapter } from '@checkpointkit/datastore';
 import type { Key } from '@google-cloud/datastore';
-import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { BenchProfile } from '../profile.js';
 import type { Section } from '../report/results.js';
 import type { BenchDatastore } from '../services/datastore-service.js';
-import { EMULATOR_CAVEAT, emulatorRow } from './emulator-notes.js';
+import { checkpointLatestRow, EMULATOR_CAVEAT } from './emulator-notes.js';
 import { CHECKPOINT_BYTES } from './operations-sqlite.js';
 
 const NAMESPACE = 'bench-operations';
@@ -27,14 +25,6 @@ export async function operationsDatastore(
   const rawPayload = Buffer.from(payload);
   const adapter = createDatastoreAdapter(datastore, { namespace: NAMESPACE });
   await adapter.setup();
-
-  const oursOp = (operation: Operation): (() => Promise<unknown>) => {
-    let step = 0;
-    return async () => {
-      await operation.checkpoint(`step-${++step}`, payload);
-      return operation.latest();
-    };
-  };
 
   /** The raw minimum: the checkpoint's key is known from the counter, so `latest` is two lookups. */
   const rawOp = (name: string): (() => Promise<unknown>) => {
@@ -78,25 +68,12 @@ export async function operationsDatastore(
     };
   };
 
-  const oursSide = await countedRpcContender(
-    'checkpointkit checkpoint + latest',
-    oursOp(adapter.operations.open('bench-op')),
-    rpcs,
-    profile.countingOperations,
-    oursOp(adapter.operations.open('bench-op-counted')),
-  );
-  const rawSide = await countedRpcContender(
-    'raw: transaction (begin, lookup the operation, save checkpoint + counter, commit); lookup the operation, lookup its latest checkpoint',
-    rawOp('bench-op'),
-    rpcs,
-    profile.countingOperations,
-    rawOp('bench-op-counted'),
-  );
-  const row = await emulatorRow(profile, {
-    caseName: '`checkpoint` 1 KiB + `latest`',
-    concurrency: 1,
-    ours: oursSide,
-    baseline: rawSide,
+  const row = await checkpointLatestRow(profile, rpcs, {
+    adapter,
+    payload,
+    rawLabel:
+      'raw: transaction (begin, lookup the operation, save checkpoint + counter, commit); lookup the operation, lookup its latest checkpoint',
+    rawOp,
     oursAlsoDoes:
       'checks the fence against the lease on the operation entity (core), writes a floor, a lease, a `live` flag (indexed) and a `writeId` with the counter, and checks the commit against the production limits; `latest` looks the checkpoint up by key as the raw side does (a chunked payload, whose key carries its blob id, would take a key-range query)',
   });

@@ -6,10 +6,8 @@
  * data in one strong single-use query. One operation, one caller (a long job appending).
  */
 import { randomBytes } from 'node:crypto';
-import type { Operation } from '@checkpointkit/core';
 import { createSpannerAdapter } from '@checkpointkit/spanner';
 import { Spanner } from '@google-cloud/spanner';
-import { countedRpcContender } from '../counting/rpc-sides.js';
 import type { BenchProfile } from '../profile.js';
 import type { Section } from '../report/results.js';
 import {
@@ -17,7 +15,7 @@ import {
   SPANNER_OURS_PREFIX,
   SPANNER_RAW_PREFIX,
 } from '../services/spanner-service.js';
-import { EMULATOR_CAVEAT, emulatorRow } from './emulator-notes.js';
+import { checkpointLatestRow, EMULATOR_CAVEAT } from './emulator-notes.js';
 import { CHECKPOINT_BYTES } from './operations-sqlite.js';
 
 export async function operationsSpanner(
@@ -29,14 +27,6 @@ export async function operationsSpanner(
   const rawPayload = Buffer.from(payload);
   const adapter = createSpannerAdapter(database, { tablePrefix: SPANNER_OURS_PREFIX });
   await adapter.setup();
-
-  const oursOp = (operation: Operation): (() => Promise<unknown>) => {
-    let step = 0;
-    return async () => {
-      await operation.checkpoint(`step-${++step}`, payload);
-      return operation.latest();
-    };
-  };
 
   const t = {
     operations: `${SPANNER_RAW_PREFIX}_operations`,
@@ -81,25 +71,12 @@ export async function operationsSpanner(
     };
   };
 
-  const oursSide = await countedRpcContender(
-    'checkpointkit checkpoint + latest',
-    oursOp(adapter.operations.open('bench-op')),
-    rpcs,
-    profile.countingOperations,
-    oursOp(adapter.operations.open('bench-op-counted')),
-  );
-  const rawSide = await countedRpcContender(
-    'raw: runTransactionAsync (SELECT the counter, update it, insert checkpoint + 1 KiB chunk, commit); one query for the latest',
-    rawOp('bench-op'),
-    rpcs,
-    profile.countingOperations,
-    rawOp('bench-op-counted'),
-  );
-  const row = await emulatorRow(profile, {
-    caseName: '`checkpoint` 1 KiB + `latest`',
-    concurrency: 1,
-    ours: oursSide,
-    baseline: rawSide,
+  const row = await checkpointLatestRow(profile, rpcs, {
+    adapter,
+    payload,
+    rawLabel:
+      'raw: runTransactionAsync (SELECT the counter, update it, insert checkpoint + 1 KiB chunk, commit); one query for the latest',
+    rawOp,
     oursAlsoDoes:
       'reads the operation row with its lease and checks the fence (core), and `latest` joins the latest checkpoint row with all its chunk rows in chunk order (a payload of up to 64 MiB spans several 8 MiB chunk rows) and concatenates them, in one strong single-use query like the raw side',
   });

@@ -38,10 +38,14 @@ const PAYLOAD = new Uint8Array(randomBytes(CHECKPOINT_BYTES));
 /** The same size as text, for LangGraph's JSON serializer. */
 const PAYLOAD_TEXT = randomBytes((CHECKPOINT_BYTES * 3) / 4).toString('base64');
 
-function oursOp(operation: Operation): () => Promise<unknown> {
+/** Ours in every operations section: a 1 KiB `checkpoint`, then `latest`. */
+export function oursOp(
+  operation: Operation,
+  payload: Uint8Array = PAYLOAD,
+): () => Promise<unknown> {
   let step = 0;
   return async () => {
-    await operation.checkpoint(`step-${++step}`, PAYLOAD);
+    await operation.checkpoint(`step-${++step}`, payload);
     return operation.latest();
   };
 }
