@@ -17,6 +17,8 @@ export {
   killProcessGroupNow,
   processAlive,
   processGroupAlive,
+  running,
+  stopProcess,
   stopProcessGroup,
 } from './process-group.js';
 export {

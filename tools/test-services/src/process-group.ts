@@ -46,30 +46,44 @@ export function processGroupAlive(pgid: number): boolean {
   });
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+function signal(pid: number, group: boolean, name: NodeJS.Signals): void {
   try {
-    process.kill(-pgid, signal);
+    process.kill(group ? -pid : pid, name);
   } catch {
-    // the group is gone already
+    // gone already
   }
 }
 
+/** Whether the process `pid` (or, with `group`, a process of the group `pid` leads) still runs. */
+export function running(pid: number, options: { readonly group?: boolean } = {}): boolean {
+  return options.group ? processGroupAlive(pid) : processAlive(pid);
+}
+
 /**
- * SIGTERM to the whole group, SIGKILL after `graceMs`; resolves once no process of it is left
- * (a wrapper's child such as the Datastore emulator's JVM, or the Spanner gateway's emulator_main,
- * would otherwise hold the port).
+ * SIGTERM to the process `pid` — with `group`, to its whole process group — and SIGKILL after
+ * `graceMs`; resolves once none of it is left (a wrapper's child such as the Datastore emulator's
+ * JVM, or the Spanner gateway's emulator_main, would otherwise hold the port).
  */
-export async function stopProcessGroup(pgid: number, graceMs = 5_000): Promise<void> {
-  signalGroup(pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (processGroupAlive(pgid) && Date.now() < deadline) {
+export async function stopProcess(
+  pid: number,
+  options: { readonly group?: boolean; readonly graceMs?: number } = {},
+): Promise<void> {
+  const group = options.group ?? false;
+  signal(pid, group, 'SIGTERM');
+  const deadline = Date.now() + (options.graceMs ?? 5_000);
+  while (running(pid, { group }) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  if (processGroupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
-  while (processGroupAlive(pgid)) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (running(pid, { group })) signal(pid, group, 'SIGKILL');
+  while (running(pid, { group })) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** stopProcess for the process group `pgid` leads. */
+export function stopProcessGroup(pgid: number, graceMs = 5_000): Promise<void> {
+  return stopProcess(pgid, { group: true, graceMs });
 }
 
 /** For exit handlers: no waiting. */
 export function killProcessGroupNow(pgid: number): void {
-  signalGroup(pgid, 'SIGKILL');
+  signal(pgid, true, 'SIGKILL');
 }

@@ -15,11 +15,10 @@ import {
   freePort,
   HOST,
   portAnswers,
-  processAlive,
-  processGroupAlive,
   RedisServer,
+  running,
   SpannerEmulator,
-  stopProcessGroup,
+  stopProcess,
 } from '@checkpointkit/test-services';
 import { BackendUnavailableError } from './open.js';
 
@@ -56,24 +55,11 @@ function onPath(command: string): boolean {
 
 /** Whether the recorded service still runs. */
 export function serviceAlive(record: Pick<ServiceRecord, 'pid' | 'group'>): boolean {
-  return record.group ? processGroupAlive(record.pid) : processAlive(record.pid);
+  return running(record.pid, { group: record.group });
 }
 
-async function stopRecorded(record: ServiceRecord): Promise<void> {
-  if (record.group) {
-    await stopProcessGroup(record.pid);
-    return;
-  }
-  try {
-    process.kill(record.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + 5_000;
-  while (serviceAlive(record)) {
-    if (Date.now() > deadline) process.kill(record.pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function stopRecorded(record: ServiceRecord): Promise<void> {
+  return stopProcess(record.pid, { group: record.group });
 }
 
 function readRecord(file: string, kind: ServiceKind): ServiceRecord | null {
