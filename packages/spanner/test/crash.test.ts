@@ -4,7 +4,12 @@
 // acknowledged (over IPC, after the call returned) is lost, that nothing was applied twice — and
 // the next round's worker continues the work from what survived.
 import { combinedSessionId, datasetChangesId, toHex, utf8Encode } from '@checkpointkit/core';
-import { killMidway } from '@checkpointkit/test-services';
+import {
+  type CrashRound,
+  compactRounds,
+  killMidway,
+  operationCheckpointRounds,
+} from '@checkpointkit/test-services';
 import type { Database } from '@google-cloud/spanner';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSpannerAdapter, type SpannerAdapter } from '../src/index.js';
@@ -36,12 +41,6 @@ async function count(database: Database, sql: string): Promise<number> {
   return toNumber(row?.n);
 }
 
-interface Round {
-  readonly round: number;
-  readonly delayMs: number;
-  readonly acks: WorkerMessage[];
-}
-
 /**
  * Starts the worker, kills it with SIGKILL after a random delay, and hands the round's
  * acknowledgements and a fresh adapter on the file (another process, after the crash) to `check`.
@@ -51,8 +50,8 @@ async function crashRound(
   database: Database,
   options: object,
   round: number,
-  check: (adapter: SpannerAdapter, r: Round) => Promise<void>,
-): Promise<Round> {
+  check: (adapter: SpannerAdapter, r: CrashRound) => Promise<void>,
+): Promise<CrashRound> {
   const worker = startWorker(script, hostPort, databaseId(database), options);
   const killed = await killMidway(worker, `round ${round}: ${script}`, {
     maxDelayMs: MAX_KILL_DELAY_MS,
@@ -102,73 +101,20 @@ describe('SIGKILL in the middle of work, many rounds', () => {
 
   it('operation checkpoint: acknowledged checkpoints survive whole, ids stay contiguous and are never reused', async () => {
     const database = await freshDatabase([]);
-    let highest = 0;
+    const rounds = operationCheckpointRounds(payload);
     for (let round = 1; round <= ROUNDS; round++) {
-      await crashRound('crash-operation.mjs', database, {}, round, async (adapter, r) => {
-        const what = `round ${round} (killed after ${r.delayMs} ms)`;
-        const op = adapter.operations.open('crash-import');
-        const ids = await op.list();
-        // The counter commits with its checkpoint: a killed append leaves neither.
-        expect(ids.map(Number), what).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
-        for (const id of ids) {
-          const checkpoint = await op.load(id);
-          const step = Number(id) - 1;
-          expect(checkpoint.label, what).toBe(`step-${step}`);
-          expect(
-            Buffer.compare(Buffer.from(checkpoint.data), Buffer.from(payload(step))),
-            what,
-          ).toBe(0);
-        }
-        for (const ack of r.acks) {
-          expect(ids, what).toContain(ack.id);
-          expect(Number(ack.id), `${what}: id reused`).toBeGreaterThan(highest);
-        }
-        highest = Math.max(highest, ...r.acks.map((a) => Number(a.id)));
-      });
+      await crashRound('crash-operation.mjs', database, {}, round, rounds.check);
     }
-    expect(highest).toBeGreaterThan(0);
+    rounds.done();
   });
 
   it('compact: the operation never loses its latest acknowledged data, and ids are never reused', async () => {
     const database = await freshDatabase([]);
-    let highest = 0;
-    let lastStep = -1;
-    let survivors = 0;
+    const rounds = compactRounds(payload);
     for (let round = 1; round <= ROUNDS; round++) {
-      await crashRound(
-        'crash-operation.mjs',
-        database,
-        { compactEvery: 1 },
-        round,
-        async (adapter, r) => {
-          const what = `round ${round} (killed after ${r.delayMs} ms)`;
-          const op = adapter.operations.open('crash-import');
-          const ids = await op.list();
-          if (lastStep >= 0 || r.acks.length > 0) expect(ids.length, what).toBeGreaterThan(0);
-          // A worker's first compact collapses whatever the last round left; after that there are
-          // two between a checkpoint and its compaction, never more. A round killed before its
-          // first compact may leave one more than it found.
-          const compacted = r.acks.some((a) => a.what === 'compact');
-          expect(ids.length, what).toBeLessThanOrEqual(compacted ? 2 : survivors + 1);
-          survivors = ids.length;
-          for (const ack of r.acks) lastStep = Math.max(lastStep, ack.step as number);
-          const latest = await op.latest();
-          if (latest) {
-            const step = Number(/(\d+)$/.exec(latest.label)?.[1]);
-            expect(step, what).toBeGreaterThanOrEqual(lastStep);
-            expect(Buffer.compare(Buffer.from(latest.data), Buffer.from(payload(step))), what).toBe(
-              0,
-            );
-            expect(Number(latest.id), what).toBeGreaterThanOrEqual(highest);
-          }
-          for (const ack of r.acks) {
-            expect(Number(ack.id), `${what}: id reused`).toBeGreaterThan(highest);
-          }
-          highest = Math.max(highest, ...r.acks.map((a) => Number(a.id)));
-        },
-      );
+      await crashRound('crash-operation.mjs', database, { compactEvery: 1 }, round, rounds.check);
     }
-    expect(lastStep).toBeGreaterThan(0);
+    rounds.done();
   });
 
   it('commit session: every session applies exactly once, recovery and replay give the same id', async () => {

@@ -5,6 +5,12 @@
  * Consumed as TypeScript source (vitest transforms it); never built, never published.
  */
 
+export {
+  type CrashRound,
+  compactRounds,
+  operationCheckpointRounds,
+  type RoundChecker,
+} from './crash-checks.js';
 export { DatastoreEmulator, type DatastoreEmulatorOptions } from './datastore.js';
 export {
   type ArmedProxyFault,
