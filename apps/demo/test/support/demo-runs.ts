@@ -1,11 +1,14 @@
 // The demo as a user runs it: the built program in a child process, killed with SIGKILL at
 // several points — by its own --crash-after right after a durable step, and from outside at a
 // random moment (inside a transaction, a script, a write) — and run again each time. The run that
-// finally completes must report exactly what one uninterrupted run reports: the totals of every
-// store, the number of orders applied, the node state's checksum and every session id.
+// finally completes must report exactly what one uninterrupted run reports (on the same backend,
+// or on SQLite for the emulators: see Target.referenceOn): the totals of every store, the number
+// of orders applied, the node state's checksum and every session id.
 // Used by one test file per backend (crash-resume.<backend>.test.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { STEPS, type StepName } from '../../src/pipeline.js';
@@ -122,6 +125,33 @@ export interface Target {
   readonly events?: number;
   /** The whole sequence's time limit (default 3 minutes). */
   readonly timeoutMs?: number;
+  /**
+   * Where the uninterrupted reference run goes: this backend (the default), or SQLite in a temp
+   * folder. The demo's result is a function of the stream alone (every store is checked against
+   * the expected totals, session ids are content hashes), so a slow emulator is spared one whole
+   * run, and the backends are shown to agree.
+   */
+  readonly referenceOn?: 'self' | 'sqlite';
+}
+
+/** One uninterrupted run from an empty store: the result every crashed-and-resumed run must end with. */
+async function referenceRun(target: Target, events: number): Promise<DemoSummary> {
+  if (target.referenceOn !== 'sqlite') {
+    return summaryOf(
+      await runDemo([...target.args(), '--reset', '--json'], {
+        events,
+        ...(target.env ? { env: target.env() } : {}),
+      }),
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'checkpointkit-demo-reference-'));
+  try {
+    return summaryOf(
+      await runDemo(['--backend', 'sqlite', '--data-dir', dir, '--reset', '--json'], { events }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The built demo must exist: the tests run it as a user would. */
@@ -149,7 +179,7 @@ export function crashAndResume(target: Target): void {
   it(`${target.name}: killed at ${CRASH_PLAN.length + OUTSIDE_KILLS} points and resumed, it ends exactly as an uninterrupted run`, {
     timeout: target.timeoutMs ?? 180_000,
   }, async () => {
-    const uninterrupted = summaryOf(await run([...target.args(), '--reset', '--json']));
+    const uninterrupted = await referenceRun(target, events);
     expect(uninterrupted.ok).toBe(true);
     expect(uninterrupted.appliedEvents).toBe(events);
     expect(uninterrupted.windows).toBeGreaterThan(10);
