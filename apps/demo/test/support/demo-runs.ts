@@ -48,8 +48,16 @@ const CRASH_PLAN: readonly (readonly [steps: number, kind: StepName | null])[] =
   [150, null],
   [1, 'operation done'],
 ];
-/** Kills from outside, after a random delay, one per restart. */
+/**
+ * Kills from outside, one per restart, at a random moment while the run works: after its first
+ * progress line (it has resumed and is applying orders), then a random delay. They come before
+ * the plan's last point (`operation done`, the end of the stream), so that there is work left to
+ * interrupt.
+ */
 const OUTSIDE_KILLS = 3;
+/** A progress line on stderr ("consume: 51/600 (8%)", "apply: 23/600 (3%)"): the run is working. */
+const WORKING = /^(consume|apply): \d+\/\d+/m;
+const MAX_OUTSIDE_KILL_DELAY_MS = 150;
 
 export interface Outcome {
   readonly code: number | null;
@@ -59,8 +67,8 @@ export interface Outcome {
 }
 
 export interface RunOptions {
-  /** SIGKILL from outside after this long. */
-  readonly killAfterMs?: number;
+  /** SIGKILL from outside, this long after stderr first matches `pattern`. */
+  readonly killWhen?: { readonly pattern: RegExp; readonly afterMs: number };
   /** Added to this process's environment. */
   readonly env?: Readonly<Record<string, string>>;
   /** The stream's size (default 1,200 orders). */
@@ -69,7 +77,7 @@ export interface RunOptions {
 
 /** The built demo, as a user runs it, with the test stream and a short lease. */
 export function runDemo(args: readonly string[], options: RunOptions = {}): Promise<Outcome> {
-  const { killAfterMs, env, events = 1200 } = options;
+  const { killWhen, env, events = 1200 } = options;
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(
       process.execPath,
@@ -81,11 +89,13 @@ export function runDemo(args: readonly string[], options: RunOptions = {}): Prom
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
     });
+    let timer: NodeJS.Timeout | undefined;
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
+      if (killWhen && timer === undefined && killWhen.pattern.test(stderr)) {
+        timer = setTimeout(() => child.kill('SIGKILL'), killWhen.afterMs);
+      }
     });
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -169,10 +179,10 @@ export function requireBuiltDemo(): void {
 export function crashAndResume(target: Target): void {
   requireBuiltDemo();
   const events = target.events ?? 1200;
-  const run = (args: readonly string[], killAfterMs?: number): Promise<Outcome> =>
+  const run = (args: readonly string[], killWhen?: RunOptions['killWhen']): Promise<Outcome> =>
     runDemo(args, {
       events,
-      ...(killAfterMs === undefined ? {} : { killAfterMs }),
+      ...(killWhen === undefined ? {} : { killWhen }),
       ...(target.env ? { env: target.env() } : {}),
     });
 
@@ -187,7 +197,17 @@ export function crashAndResume(target: Target): void {
 
     const crashedAt = new Set<string>();
     let first = true;
-    for (const [planned, kind] of CRASH_PLAN) {
+    let landed = 0;
+    for (const [index, [planned, kind]] of CRASH_PLAN.entries()) {
+      if (index === CRASH_PLAN.length - 1) {
+        for (let i = 0; i < OUTSIDE_KILLS; i++) {
+          const afterMs = Math.floor(Math.random() * MAX_OUTSIDE_KILL_DELAY_MS);
+          const killed = await run(target.args(), { pattern: WORKING, afterMs });
+          // A run that finished its work before the kill is fine too.
+          if (killed.signal === 'SIGKILL') landed += 1;
+          else expect(killed.code, killed.stderr).toBe(0);
+        }
+      }
       // The plan is laid out for 1,200 orders: a smaller stream takes its long stretches scaled
       // down, or a late restart would finish before its crash.
       const steps = planned > 5 ? Math.max(5, Math.round((planned * events) / 1200)) : planned;
@@ -203,11 +223,7 @@ export function crashAndResume(target: Target): void {
       crashedAt.add(/crash: SIGKILL after step \d+ \((.+)\)/.exec(crashed.stderr)?.[1] ?? '?');
     }
     expect([...crashedAt].sort()).toEqual([...STEPS].sort());
-    for (let i = 0; i < OUTSIDE_KILLS; i++) {
-      const killed = await run(target.args(), 200 + Math.floor(Math.random() * 600));
-      // A run that finished before its kill is fine too (then the next one resumes nothing).
-      if (killed.signal === null) expect(killed.code, killed.stderr).toBe(0);
-    }
+    expect(landed, 'no outside kill landed while a run was working').toBeGreaterThan(0);
 
     const resumed = summaryOf(await run([...target.args(), '--json']));
     expect(result(resumed)).toEqual(result(uninterrupted));
