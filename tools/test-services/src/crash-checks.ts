@@ -9,7 +9,7 @@
  */
 import type { Adapter } from '@checkpointkit/core';
 import { expect } from 'vitest';
-import type { KilledWorker } from './worker-process.js';
+import type { KilledWorker, WorkerMessage } from './worker-process.js';
 
 export interface CrashRound extends KilledWorker {
   readonly round: number;
@@ -24,6 +24,12 @@ export interface RoundChecker {
 const OPERATION = 'crash-import';
 
 const label = (r: CrashRound): string => `round ${r.round} (killed after ${r.delayMs} ms)`;
+
+/** Acknowledged ids only grow: none at or below the highest acknowledged before. The new highest. */
+function idsNotReused(acks: readonly WorkerMessage[], highest: number, what: string): number {
+  for (const ack of acks) expect(Number(ack.id), `${what}: id reused`).toBeGreaterThan(highest);
+  return Math.max(highest, ...acks.map((a) => Number(a.id)));
+}
 
 function samePayload(data: Uint8Array, expected: Uint8Array, what: string): void {
   expect(Buffer.compare(Buffer.from(data), Buffer.from(expected)), what).toBe(0);
@@ -47,11 +53,8 @@ export function operationCheckpointRounds(payload: (step: number) => Uint8Array)
         expect(checkpoint.label, what).toBe(`step-${step}`);
         samePayload(checkpoint.data, payload(step), what);
       }
-      for (const ack of r.acks) {
-        expect(ids, what).toContain(ack.id);
-        expect(Number(ack.id), `${what}: id reused`).toBeGreaterThan(highest);
-      }
-      highest = Math.max(highest, ...r.acks.map((a) => Number(a.id)));
+      for (const ack of r.acks) expect(ids, what).toContain(ack.id);
+      highest = idsNotReused(r.acks, highest, what);
     },
     done() {
       expect(highest, 'no round acknowledged a checkpoint').toBeGreaterThan(0);
@@ -88,10 +91,7 @@ export function compactRounds(payload: (step: number) => Uint8Array): RoundCheck
         samePayload(latest.data, payload(step), what);
         expect(Number(latest.id), what).toBeGreaterThanOrEqual(highest);
       }
-      for (const ack of r.acks) {
-        expect(Number(ack.id), `${what}: id reused`).toBeGreaterThan(highest);
-      }
-      highest = Math.max(highest, ...r.acks.map((a) => Number(a.id)));
+      highest = idsNotReused(r.acks, highest, what);
     },
     done() {
       expect(lastStep, 'no round acknowledged a checkpoint').toBeGreaterThan(0);

@@ -145,15 +145,13 @@ export interface Target {
 }
 
 /** One uninterrupted run from an empty store: the result every crashed-and-resumed run must end with. */
-async function referenceRun(target: Target, events: number): Promise<DemoSummary> {
-  if (target.referenceOn !== 'sqlite') {
-    return summaryOf(
-      await runDemo([...target.args(), '--reset', '--json'], {
-        events,
-        ...(target.env ? { env: target.env() } : {}),
-      }),
-    );
-  }
+async function referenceRun(
+  target: Target,
+  events: number,
+  run: (args: readonly string[]) => Promise<Outcome>,
+): Promise<DemoSummary> {
+  if (target.referenceOn !== 'sqlite')
+    return summaryOf(await run([...target.args(), '--reset', '--json']));
   const dir = mkdtempSync(join(tmpdir(), 'checkpointkit-demo-reference-'));
   try {
     return summaryOf(
@@ -189,7 +187,7 @@ export function crashAndResume(target: Target): void {
   it(`${target.name}: killed at ${CRASH_PLAN.length + OUTSIDE_KILLS} points and resumed, it ends exactly as an uninterrupted run`, {
     timeout: target.timeoutMs ?? 180_000,
   }, async () => {
-    const uninterrupted = await referenceRun(target, events);
+    const uninterrupted = await referenceRun(target, events, run);
     expect(uninterrupted.ok).toBe(true);
     expect(uninterrupted.appliedEvents).toBe(events);
     expect(uninterrupted.windows).toBeGreaterThan(10);

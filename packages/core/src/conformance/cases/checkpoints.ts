@@ -19,6 +19,16 @@ import {
 
 const TTL = { ttlMs: HOUR_MS };
 
+/** Every uniquifier listUniquifiers yields for the cases' (proj, inv-1, ingest/results), in pages. */
+async function listAll(a: AnyAdapter, pageSize: number): Promise<string[]> {
+  const seen: string[] = [];
+  for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
+    pageSize,
+  }))
+    seen.push(u);
+  return seen;
+}
+
 /** Every way to hand a bad key or ttl to each key-taking method; each must write nothing. */
 const keyMethods: Record<
   string,
@@ -345,17 +355,9 @@ export const checkpointCases: ConformanceCase[] = cases([
           all.slice(i, i + 50).map((u) => a.checkpoints.insert(key({ uniquifier: u }), TTL)),
         );
       }
-      const seen: string[] = [];
-      for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
-        pageSize: 100,
-      }))
-        seen.push(u);
+      const seen = await listAll(a, 100);
       expect(seen).toEqual(all);
-      const exact: string[] = [];
-      for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
-        pageSize: 1203,
-      }))
-        exact.push(u);
+      const exact = await listAll(a, 1203);
       expect(exact).toHaveLength(1203);
     },
   },
@@ -368,11 +370,7 @@ export const checkpointCases: ConformanceCase[] = cases([
       // (F0 9F 98 80 > EF BD 9E). Storage sorts bytes, so both orders must follow the bytes.
       const order = ['', 'A', 'a', 'é', '～', '😀'];
       for (const u of [...order].reverse()) await a.checkpoints.insert(key({ uniquifier: u }), TTL);
-      const seen: string[] = [];
-      for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
-        pageSize: 2,
-      }))
-        seen.push(u);
+      const seen = await listAll(a, 2);
       expect(seen).toEqual(order);
       const keys = [...order].reverse().map((u) => key({ uniquifier: u }));
       sortKeys(keys);
@@ -409,11 +407,7 @@ export const checkpointCases: ConformanceCase[] = cases([
       }
       ctx.clock.advance(1000);
       for (const pageSize of [1, 4, 7, 100]) {
-        const seen: string[] = [];
-        for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
-          pageSize,
-        }))
-          seen.push(u);
+        const seen = await listAll(a, pageSize);
         expect(
           seen,
           `listUniquifiers in pages of ${pageSize} leaves expired records and claims out of every page`,
@@ -438,11 +432,7 @@ export const checkpointCases: ConformanceCase[] = cases([
       }
       const byteOrder = ['A', 'B', 'a', 'b', 'm', 'y', 'z', 'é', '😀'];
       for (const pageSize of [3, 100]) {
-        const seen: string[] = [];
-        for await (const u of a.checkpoints.listUniquifiers('proj', 'inv-1', 'ingest/results', {
-          pageSize,
-        }))
-          seen.push(u);
+        const seen = await listAll(a, pageSize);
         expect(
           seen,
           `listUniquifiers (pages of ${pageSize}) orders byte-wise by key, never by creation time`,
